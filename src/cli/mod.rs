@@ -1,0 +1,213 @@
+//! The command-line front end: `tftsr redact` and `tftsr scan`, non-interactive, for pipelines
+//! and one-off sanitisation. Exit codes follow grep: `scan` exits 0 when nothing was found, 1 when
+//! something was, 2 on error; `redact` exits 0 or 2.
+
+mod output;
+
+use crate::input::{self, Encoding, Loaded};
+use crate::pii::{Detector, DetectorOptions, Mode, PiiType, Pseudonyms, line_numbers, redact};
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "tftsr", version, about = "Find and redact secrets and personal data in logs.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a redacted copy of a log (to stdout, or to -o OUT).
+    Redact(RedactArgs),
+    /// List findings, one per line, without their values. Exit 0: none, 1: found, 2: error.
+    Scan(ScanArgs),
+    /// List the types TFTSR detects.
+    Types,
+    /// Start the desktop window (also what `tftsr` with no arguments does).
+    Gui,
+}
+
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// The log to read; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<PathBuf>,
+    /// Only these types (comma-separated names, see `tftsr types`).
+    #[arg(long, value_delimiter = ',', value_name = "a,b,…")]
+    pub types: Vec<String>,
+    /// Size cap in MiB for the input.
+    #[arg(long, value_name = "MiB", default_value_t = input::DEFAULT_MAX_BYTES / (1024 * 1024))]
+    pub max_size: u64,
+    /// A custom term to redact wherever it appears, case-insensitively (repeatable).
+    #[arg(long = "term", value_name = "TERM")]
+    pub terms: Vec<String>,
+    /// A file of custom terms, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub terms_file: Option<PathBuf>,
+    /// A custom regular expression to redact (repeatable).
+    #[arg(long = "pattern", value_name = "REGEX")]
+    pub patterns: Vec<String>,
+    /// A value never to redact, compared case-insensitively with the whole finding (repeatable).
+    #[arg(long = "allow", value_name = "VALUE")]
+    pub allow: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RedactArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the redacted text here instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// `label` writes [IPV4]; `pseudonym` writes [IPV4-1], the same number for the same value.
+    #[arg(long, value_enum, default_value_t = ModeArg::Label)]
+    pub mode: ModeArg,
+    /// Write a JSON report (counts per type and replaced spans; never a value) here.
+    #[arg(long, value_name = "REPORT.json")]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// `jsonl`: {"start","end","type","line"} per finding (byte offsets); `text`: LINE:START-END TYPE.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ModeArg {
+    Label,
+    Pseudonym,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Text,
+}
+
+/// Runs a parsed CLI command (not `Gui`, which the binary handles).
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Redact(args) => run_redact(&args).map(|()| ExitCode::SUCCESS),
+        Command::Scan(args) => run_scan(&args),
+        Command::Types => {
+            for t in PiiType::ALL {
+                println!("{:<18} {}", t.name(), t.description());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gui => Ok(ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tftsr: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// The input's display name and decoded text; warns on stderr about lossy decoding.
+fn load(args: &InputArgs) -> Result<(String, Loaded)> {
+    let cap = args.max_size.checked_mul(1024 * 1024).context("--max-size is too large")?;
+    let (name, loaded) = match args.file.as_deref() {
+        None => ("<stdin>".to_string(), input::load_reader(std::io::stdin().lock(), cap)),
+        Some(p) if p == Path::new("-") => ("<stdin>".to_string(), input::load_reader(std::io::stdin().lock(), cap)),
+        Some(p) => (p.display().to_string(), input::load_file(p, cap)),
+    };
+    let loaded = loaded.with_context(|| name.clone())?;
+    match loaded.encoding {
+        Encoding::Utf8Lossy => eprintln!(
+            "tftsr: warning: {name} is not valid UTF-8; invalid bytes were replaced with U+FFFD and offsets refer to the decoded text"
+        ),
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            eprintln!("tftsr: note: {name} is UTF-16; it was decoded and offsets refer to the UTF-8 text")
+        }
+        Encoding::Utf8 => {}
+    }
+    Ok((name, loaded))
+}
+
+fn detector(args: &InputArgs) -> Result<Detector> {
+    let enabled = if args.types.is_empty() {
+        None
+    } else {
+        let set = args.types.iter().filter(|t| !t.trim().is_empty()).map(|t| t.parse::<PiiType>()).collect::<Result<BTreeSet<_>, _>>()?;
+        if set.is_empty() {
+            bail!("--types needs at least one type name");
+        }
+        Some(set)
+    };
+    let mut terms = args.terms.clone();
+    if let Some(path) = &args.terms_file {
+        let loaded = input::load_file(path, 4 * 1024 * 1024).with_context(|| format!("terms file {}", path.display()))?;
+        terms.extend(loaded.text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
+    }
+    let options = DetectorOptions { enabled, terms, patterns: args.patterns.clone(), allow: args.allow.clone() };
+    Ok(Detector::new(&options)?)
+}
+
+fn run_redact(args: &RedactArgs) -> Result<()> {
+    let detector = detector(&args.input)?;
+    let (_, loaded) = load(&args.input)?;
+    if let (Some(out), Some(inp)) = (&args.output, &args.input.file)
+        && output::same_file(out, inp)
+    {
+        bail!("refusing to overwrite the input file with its redacted copy; choose another -o path");
+    }
+    let findings = detector.scan(&loaded.text);
+    let mode = match args.mode {
+        ModeArg::Label => Mode::Label,
+        ModeArg::Pseudonym => Mode::Pseudonym,
+    };
+    let redacted = redact(&loaded.text, &findings, &vec![true; findings.len()], mode, &mut Pseudonyms::new())?;
+    match &args.output {
+        Some(path) => output::write_atomic(path, redacted.text().as_bytes())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(redacted.text().as_bytes())?;
+            out.flush()?;
+        }
+    }
+    if let Some(path) = &args.report {
+        let report = output::report(&loaded, &redacted, mode);
+        output::write_atomic(path, &serde_json::to_vec_pretty(&report)?)?;
+    }
+    Ok(())
+}
+
+fn run_scan(args: &ScanArgs) -> Result<ExitCode> {
+    let detector = detector(&args.input)?;
+    let (_, loaded) = load(&args.input)?;
+    let findings = detector.scan(&loaded.text);
+    let lines = line_numbers(&loaded.text, &findings);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (f, line) in findings.iter().zip(lines) {
+        match args.format {
+            Format::Jsonl => writeln!(
+                out,
+                "{{\"start\":{},\"end\":{},\"type\":\"{}\",\"line\":{}}}",
+                f.start,
+                f.end,
+                f.kind.name(),
+                line
+            )?,
+            Format::Text => writeln!(out, "{line}:{}-{} {}", f.start, f.end, f.kind.name())?,
+        }
+    }
+    out.flush()?;
+    Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,77 @@
+//! Writing results: atomic file writes to paths the person chose, and the JSON report.
+
+use crate::input::{Encoding, Loaded};
+use crate::pii::{Mode, Redacted, ReplacedSpan};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, then renames it,
+/// so a reader never sees half a file and a crash leaves the old file intact.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tftsr-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Whether two paths name the same existing file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    tool: &'static str,
+    version: &'static str,
+    input: InputInfo,
+    mode: Mode,
+    total: usize,
+    counts: BTreeMap<&'static str, usize>,
+    /// SHA-256 of the redacted output (not of the input: a hash of a short input could be used
+    /// to confirm a guessed secret).
+    output_sha256: String,
+    spans: &'a [ReplacedSpan],
+}
+
+#[derive(Serialize)]
+struct InputInfo {
+    bytes: u64,
+    encoding: &'static str,
+}
+
+pub fn report<'a>(loaded: &Loaded, redacted: &'a Redacted, mode: Mode) -> Report<'a> {
+    let encoding = match loaded.encoding {
+        Encoding::Utf8 => "utf-8",
+        Encoding::Utf8Lossy => "utf-8 (lossy)",
+        Encoding::Utf16Le => "utf-16le",
+        Encoding::Utf16Be => "utf-16be",
+    };
+    Report {
+        tool: "tftsr",
+        version: env!("CARGO_PKG_VERSION"),
+        input: InputInfo { bytes: loaded.input_bytes, encoding },
+        mode,
+        total: redacted.spans().len(),
+        counts: redacted.counts().into_iter().map(|(k, v)| (k.name(), v)).collect(),
+        output_sha256: hex(&redacted.sha256()),
+        spans: redacted.spans(),
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

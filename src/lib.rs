@@ -1,0 +1,10 @@
+//! TFTSR: triage IT incidents with AI help without leaking what is in your logs.
+//!
+//! The library is the pure core (PII engine, safe input loading) shared by the CLI and the GUI.
+//! Core modules never import egui, eframe or crossbeam; the `gui` module (feature `gui`) is the
+//! only one that does.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod input;
+pub mod pii;

@@ -1,0 +1,658 @@
+//! Values named by their key: `password=…`, `"api_key": "…"`, `--db-password '…'`,
+//! `Authorization: Bearer …`, `DB_PASSWORD=…`, YAML/TOML/.env/logfmt/query strings, plus the
+//! command-line forms that carry passwords (`mysql -u app -pSECRET`, `htpasswd -b f user pw`,
+//! `ConvertTo-SecureString '…'`, `IDENTIFIED BY '…'`).
+//!
+//! A value after a clearly secret-named key is redacted whatever its shape; after an ambiguous key
+//! (`key=`) only when it looks random. Identity keys (`ssn`, `phone`, `name`) need a matching shape.
+
+use super::{Sink, before, is_word, line_end, line_start};
+use crate::pii::PiiType;
+use crate::pii::validate::{looks_random, ssn_ok};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use memchr::memmem;
+use regex::bytes::Regex;
+
+/// Fragments that can occur in a key we care about. Hits are expanded to the whole key.
+const KEY_FRAGMENTS: &[&str] = &[
+    "pass", "pwd", "pw", "secret", "token", "key", "auth", "credential", "cookie", "sess", "sid", "ssn", "tax",
+    "phone", "tel", "mobile", "cell", "fax", "msisdn", "name", "author", "social", "holder", "signature", "sig",
+];
+
+/// What a key says about its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyClass {
+    Password,
+    /// Clearly secret (`api_key`, `token`, `client_secret`): any shape.
+    Secret,
+    /// `key=`: secret only when the value looks random.
+    Ambiguous,
+    AwsSecret,
+    AwsKeyId,
+    /// `Authorization`: an optional scheme, then the credential.
+    Auth,
+    Cookie,
+    Ssn,
+    Phone,
+    Name,
+}
+
+pub(crate) struct Keyed {
+    keys: AhoCorasick,
+    commands: Regex,
+}
+
+impl Keyed {
+    pub fn new() -> Self {
+        let keys = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(KEY_FRAGMENTS)
+            .expect("key fragments build");
+        let commands = Regex::new(
+            r"(?i-u)htpasswd\s|convertto-securestring\s|identified\s+by\s|\s-p|sshpass\s|net\s+user\s",
+        )
+        .expect("command pattern");
+        Keyed { keys, commands }
+    }
+
+    pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
+        let bytes = text.as_bytes();
+        let mut last_key_end = 0;
+        for m in self.keys.find_iter(bytes) {
+            if m.end() <= last_key_end {
+                continue;
+            }
+            let (ks, ke) = expand_key(bytes, m.start(), m.end());
+            last_key_end = ke;
+            let Some(sep) = separator(bytes, ks, ke) else { continue };
+            let Some(class) = classify_key(bytes, ks, ke, sep.space_only) else { continue };
+            value_after(bytes, ks, sep, class, sink);
+        }
+        self.command_lines(bytes, sink);
+    }
+
+    fn command_lines(&self, bytes: &[u8], sink: &mut Sink<'_>) {
+        for m in self.commands.find_iter(bytes) {
+            let cue = m.as_bytes().to_ascii_lowercase();
+            let le = line_end(bytes, m.end());
+            if cue.starts_with(b"htpasswd") {
+                // htpasswd [-flags] FILE USER PASSWORD, with a `b` flag: the third argument.
+                let args: Vec<(usize, usize)> = words(bytes, m.end(), le);
+                let batch = args.iter().take_while(|(s, _)| bytes[*s] == b'-').any(|(s, e)| bytes[*s..*e].contains(&b'b'));
+                let positional: Vec<_> = args.iter().filter(|(s, _)| bytes[*s] != b'-').collect();
+                if batch && positional.len() >= 3 {
+                    let (s, e) = *positional[2];
+                    sink.push(s, e, PiiType::Password);
+                }
+            } else if cue.starts_with(b"convertto") || cue.starts_with(b"identified") || cue.starts_with(b"sshpass") {
+                let mut i = m.end();
+                let rest = &bytes[i..le];
+                if cue.starts_with(b"convertto") && rest.to_ascii_lowercase().starts_with(b"-string ") {
+                    i += 8;
+                }
+                if cue.starts_with(b"identified") && rest.to_ascii_lowercase().starts_with(b"password ") {
+                    i += 9;
+                }
+                if cue.starts_with(b"sshpass") {
+                    if !bytes[i..le].starts_with(b"-p") {
+                        continue;
+                    }
+                    i += 2;
+                    while i < le && bytes[i] == b' ' {
+                        i += 1;
+                    }
+                }
+                if let Some((s, e)) = token_at(bytes, i, le) {
+                    sink.push(s, e, PiiType::Password);
+                }
+            } else if cue.starts_with(b"net") {
+                // net user NAME PASSWORD
+                let args = words(bytes, m.end(), le);
+                if args.len() >= 2 && bytes[args[1].0] != b'/' && bytes[args[1].0] != b'*' {
+                    sink.push(args[1].0, args[1].1, PiiType::Password);
+                }
+            } else {
+                // `-p` (password) of mysql, docker login and friends: only on a line that also
+                // names a user (`-u`), so `ssh -p 2222` and `docker run -p 80:80` stay.
+                let ls = line_start(bytes, m.start());
+                let line = &bytes[ls..le];
+                if memmem::find(line, b" -u").is_none() && memmem::find(line, b"--user").is_none() {
+                    continue;
+                }
+                let mut i = m.end();
+                if bytes.get(i).is_some_and(|b| *b == b'-' || *b == b'=' || is_flag_letter_run(bytes, i)) {
+                    continue;
+                }
+                while i < le && bytes[i] == b' ' {
+                    i += 1;
+                }
+                if let Some((s, e)) = token_at(bytes, i, le)
+                    && !bytes[s..e].iter().all(u8::is_ascii_digit)
+                    && bytes[s] != b'-'
+                {
+                    sink.push(s, e, PiiType::Password);
+                }
+            }
+        }
+    }
+}
+
+/// `-port`, `-print`: a longer flag, not `-p` followed by a glued password. A glued password is
+/// accepted only when it has a non-letter in it.
+fn is_flag_letter_run(bytes: &[u8], i: usize) -> bool {
+    let mut j = i;
+    while j < bytes.len() && !bytes[j].is_ascii_whitespace() {
+        j += 1;
+    }
+    j > i && bytes[i..j].iter().all(u8::is_ascii_lowercase)
+}
+
+/// Whitespace-separated words in `[from, to)`.
+fn words(bytes: &[u8], from: usize, to: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < to {
+        while i < to && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let s = i;
+        while i < to && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if s < i {
+            out.push((s, i));
+        }
+    }
+    out
+}
+
+/// One argument at `i`: quoted (without the quotes) or up to whitespace.
+fn token_at(bytes: &[u8], i: usize, le: usize) -> Option<(usize, usize)> {
+    if i >= le {
+        return None;
+    }
+    let q = bytes[i];
+    if q == b'\'' || q == b'"' {
+        let close = memchr::memchr(q, &bytes[i + 1..le])?;
+        return (close > 0).then_some((i + 1, i + 1 + close));
+    }
+    let mut e = i;
+    while e < le && !bytes[e].is_ascii_whitespace() && !matches!(bytes[e], b'"' | b'\'' | b';' | b')') {
+        e += 1;
+    }
+    (e > i).then_some((i, e))
+}
+
+fn key_byte(b: u8) -> bool {
+    is_word(b) || b == b'-' || b == b'.' || b == b'$'
+}
+
+/// Expands a fragment hit to the whole key (`DB_PASSWORD`, `spring.datasource.password`).
+fn expand_key(bytes: &[u8], s: usize, e: usize) -> (usize, usize) {
+    let mut ks = s;
+    while ks > 0 && key_byte(bytes[ks - 1]) && s - ks < 64 {
+        ks -= 1;
+    }
+    let mut ke = e;
+    while ke < bytes.len() && (is_word(bytes[ke]) || bytes[ke] == b'-') && ke - e < 64 {
+        ke += 1;
+    }
+    (ks, ke)
+}
+
+/// Where the separator after a key ends, and what follows.
+#[derive(Clone, Copy, Debug)]
+struct Separator {
+    /// First byte after the separator and any blanks.
+    value_start: usize,
+    /// The key was followed only by a space (CLI flag, `PASS x`).
+    space_only: bool,
+    /// The key sits at the start of its line (YAML, .env, TOML): an unquoted value runs to the
+    /// end of the line.
+    line_key: bool,
+    /// The key is a URL query parameter: `&` ends an unquoted value.
+    query: bool,
+}
+
+fn separator(bytes: &[u8], ks: usize, ke: usize) -> Option<Separator> {
+    let mut i = ke;
+    // Closing quote of a quoted key: "password": / 'password': / \"password\":
+    if bytes.get(i) == Some(&b'\\') && matches!(bytes.get(i + 1), Some(b'"' | b'\'')) {
+        i += 2;
+    } else if matches!(bytes.get(i), Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    let mut blanks = 0;
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) && blanks < 4 {
+        i += 1;
+        blanks += 1;
+    }
+    let flag = bytes[ks] == b'-';
+    let upper_cmd = {
+        let k = &bytes[ks..ke];
+        (k == b"PASS" || k == b"AUTH") && ke < bytes.len() && bytes[ke] == b' '
+    };
+    let mut space_only = false;
+    match bytes.get(i) {
+        Some(b'=') if bytes.get(i + 1) == Some(&b'>') => i += 2,
+        Some(b'=') if bytes.get(i + 1) != Some(&b'=') => i += 1,
+        Some(b':') if bytes.get(i + 1) == Some(&b'=') => i += 2,
+        Some(b':') if !matches!(bytes.get(i + 1), Some(b':' | b'/')) => i += 1,
+        _ if (flag || upper_cmd) && blanks > 0 => space_only = true,
+        _ => return None,
+    }
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) && i - ke < 48 {
+        i += 1;
+    }
+    let ls = line_start(bytes, ks);
+    let indent_only = bytes[ls..ks].iter().all(|b| matches!(b, b' ' | b'\t' | b'-' | b'#'))
+        || bytes[ls..ks].starts_with(b"export ");
+    let query = matches!(before(bytes, ks), Some(b'?' | b'&'));
+    Some(Separator { value_start: i, space_only, line_key: indent_only && !flag, query })
+}
+
+/// Splits a key into lower-case words on `_`, `-`, `.` and camelCase.
+fn key_words(key: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for &b in key {
+        if !b.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if b.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
+        cur.push(b.to_ascii_lowercase() as char);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<KeyClass> {
+    let key = &bytes[ks..ke];
+    if space_only {
+        // Only CLI flags and the two upper-case protocol verbs take a space separator.
+        if key == b"PASS" || key == b"AUTH" {
+            return Some(KeyClass::Password);
+        }
+        if key[0] != b'-' {
+            return None;
+        }
+    }
+    // The last dotted segment is the key proper: spring.datasource.password -> password.
+    let seg = key.rsplit(|b| *b == b'.').next().unwrap_or(key);
+    let words = key_words(seg);
+    let joined = words.join("_");
+    let last = words.last()?.as_str();
+    let prev = words.len().checked_sub(2).map(|i| words[i].as_str());
+    if joined.contains("secret_access_key") || (joined.contains("aws") && joined.contains("secret")) {
+        return Some(KeyClass::AwsSecret);
+    }
+    if joined.ends_with("access_key_id") {
+        return Some(KeyClass::AwsKeyId);
+    }
+    let class = match last {
+        "password" | "passwd" | "pass" | "pwd" | "pw" | "passphrase" | "passcode" | "pword" | "pswd" | "passw" => {
+            KeyClass::Password
+        }
+        "authorization" | "auth" => KeyClass::Auth,
+        "token" | "apikey" | "secret" | "credential" | "credentials" | "authtoken" | "accesstoken" | "sessionid"
+        | "jsessionid" | "phpsessid" | "sessid" | "sid" | "signature" | "sig" | "secretkey" | "privatekey" => {
+            if last == "sid" && !matches!(prev, Some("session") | None) {
+                return None;
+            }
+            if last == "sig" || last == "signature" {
+                KeyClass::Ambiguous
+            } else {
+                KeyClass::Secret
+            }
+        }
+        "key" => match prev {
+            None => KeyClass::Ambiguous,
+            Some(
+                "api" | "secret" | "private" | "access" | "client" | "app" | "master" | "encryption" | "signing"
+                | "license" | "subscription" | "account" | "service" | "auth" | "webhook" | "consumer" | "shared"
+                | "host" | "function" | "storage" | "admin" | "session" | "sas" | "ingest" | "integration",
+            ) => KeyClass::Secret,
+            _ => return None,
+        },
+        "cookie" => KeyClass::Cookie,
+        "session" if words.len() == 1 => KeyClass::Secret,
+        "ssn" => KeyClass::Ssn,
+        "id" if prev == Some("tax") => KeyClass::Ssn,
+        "taxid" => KeyClass::Ssn,
+        "number" if joined.contains("social_security") => KeyClass::Ssn,
+        "phone" | "telephone" | "tel" | "mobile" | "cell" | "fax" | "msisdn" | "phonenumber" => KeyClass::Phone,
+        "number" if matches!(prev, Some("phone" | "telephone" | "mobile" | "cell" | "fax")) => KeyClass::Phone,
+        "name" => {
+            let two_word = two_word_name_key(bytes, ks);
+            let prev_ok = matches!(
+                prev.or(two_word.as_deref()),
+                Some(
+                    "full" | "first" | "last" | "display" | "given" | "family" | "customer" | "contact" | "holder"
+                        | "cardholder" | "owner" | "employee" | "patient" | "real" | "legal" | "middle"
+                )
+            );
+            if words.len() == 1 && two_word.is_none() || prev_ok {
+                KeyClass::Name
+            } else {
+                return None;
+            }
+        }
+        "fullname" | "firstname" | "lastname" | "surname" | "displayname" | "givenname" | "familyname"
+        | "cardholder" | "author" | "holder" => KeyClass::Name,
+        _ => return None,
+    };
+    // `PWD=/home/alice` is sudo's working directory, not a password.
+    if key == b"PWD" && bytes.get(ke + 1) == Some(&b'/') {
+        return None;
+    }
+    Some(class)
+}
+
+/// "Display Name:" / "Full Name:" — the word before a bare `Name` key.
+fn two_word_name_key(bytes: &[u8], ks: usize) -> Option<String> {
+    if before(bytes, ks) != Some(b' ') {
+        return None;
+    }
+    let mut j = ks - 1;
+    while j > 0 && bytes[j - 1].is_ascii_alphabetic() {
+        j -= 1;
+    }
+    (j < ks - 1).then(|| String::from_utf8_lossy(&bytes[j..ks - 1]).to_ascii_lowercase())
+}
+
+/// Reads the value after the separator and pushes it with the type the key implies.
+fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &mut Sink<'_>) {
+    let le = line_end(bytes, sep.value_start);
+    let i = sep.value_start;
+    if i >= le {
+        return;
+    }
+    let (vs, ve) = match quoted_value(bytes, i, le) {
+        Some(span) => span,
+        None => {
+            let e = match class {
+                KeyClass::Auth | KeyClass::Cookie | KeyClass::Name => le,
+                KeyClass::Password | KeyClass::Secret | KeyClass::AwsSecret if sep.line_key && !sep.space_only => {
+                    trim_end(bytes, i, le)
+                }
+                _ => unquoted_end(bytes, i, le, sep.query),
+            };
+            (i, e)
+        }
+    };
+    if vs >= ve {
+        return;
+    }
+    let value = &bytes[vs..ve];
+    match class {
+        KeyClass::Auth => auth_value(bytes, vs, ve, sep.query, sink),
+        KeyClass::Cookie => cookie_values(bytes, vs, ve, sink),
+        KeyClass::Name => {
+            if let Some((s, e)) = name_value(bytes, vs, ve) {
+                sink.push(s, e, PiiType::PersonName);
+            }
+        }
+        KeyClass::Ssn => {
+            let digits: String = value.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
+            let shape = value.iter().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' '));
+            if shape && ssn_ok(&digits) {
+                sink.push(vs, ve, PiiType::Ssn);
+            }
+        }
+        KeyClass::Phone => {
+            let decoded = percent_decode(value);
+            let shape = decoded.iter().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b' ' | b'.' | b'(' | b')'));
+            let digits = decoded.iter().filter(|b| b.is_ascii_digit()).count();
+            if shape && (7..=15).contains(&digits) {
+                sink.push(vs, ve, PiiType::Phone);
+            }
+        }
+        _ => {
+            if is_placeholder(value) {
+                return;
+            }
+            if matches!(class, KeyClass::Ambiguous) && !looks_random(&String::from_utf8_lossy(value)) {
+                return;
+            }
+            if matches!(class, KeyClass::Secret) && value.len() < 3 {
+                return;
+            }
+            let kind = match class {
+                KeyClass::Password => {
+                    if in_connection_string(bytes, ks) {
+                        PiiType::DbConnection
+                    } else {
+                        PiiType::Password
+                    }
+                }
+                KeyClass::AwsSecret => PiiType::AwsSecretKey,
+                KeyClass::AwsKeyId => PiiType::AwsAccessKeyId,
+                _ => PiiType::ApiKey,
+            };
+            sink.push(vs, ve, kind);
+        }
+    }
+}
+
+/// A quoted value at `i` (`"…"`, `'…'`, `` `…` `` or JSON-escaped `\"…\"`), without its quotes.
+fn quoted_value(bytes: &[u8], i: usize, le: usize) -> Option<(usize, usize)> {
+    if bytes[i] == b'\\' && matches!(bytes.get(i + 1), Some(b'"' | b'\'')) {
+        let q = bytes[i + 1];
+        let start = i + 2;
+        let close = memmem::find(&bytes[start..le], &[b'\\', q])?;
+        return Some((start, start + close));
+    }
+    let q = bytes[i];
+    if !matches!(q, b'"' | b'\'' | b'`') {
+        return None;
+    }
+    let start = i + 1;
+    let mut j = start;
+    while j < le {
+        if bytes[j] == b'\\' && q == b'"' {
+            j += 2;
+            continue;
+        }
+        if bytes[j] == q {
+            return Some((start, j));
+        }
+        j += 1;
+    }
+    // Unterminated: up to the end of the line, fail closed.
+    Some((start, le))
+}
+
+fn unquoted_end(bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
+    let mut e = i;
+    while e < le {
+        let b = bytes[e];
+        if b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b';' | b'<' | b'>' | b',' | b')' | b']' | b'}') {
+            break;
+        }
+        if b == b'&' && query {
+            break;
+        }
+        // A JSON-escaped quote ends the value too.
+        if b == b'\\' && matches!(bytes.get(e + 1), Some(b'"' | b'\'')) {
+            break;
+        }
+        e += 1;
+    }
+    e
+}
+
+/// End of a line-level value: the line without trailing blanks or a ` #` comment.
+fn trim_end(bytes: &[u8], i: usize, le: usize) -> usize {
+    let mut e = le;
+    if let Some(c) = memmem::find(&bytes[i..le], b" #") {
+        e = i + c;
+    }
+    while e > i && bytes[e - 1].is_ascii_whitespace() {
+        e -= 1;
+    }
+    e
+}
+
+/// Masked, empty, boolean and templated values are not secrets.
+fn is_placeholder(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    if v.iter().all(|b| matches!(b, b'*' | b'x' | b'X' | b'#' | b'.' | b'-')) {
+        return true;
+    }
+    const WORDS: &[&[u8]] = &[
+        b"null", b"none", b"nil", b"undefined", b"true", b"false", b"yes", b"no", b"on", b"off", b"redacted",
+        b"[redacted]", b"<redacted>", b"<hidden>", b"hidden", b"[filtered]", b"filtered", b"required", b"optional",
+        b"set", b"unset", b"empty", b"n/a", b"na", b"masked", b"[masked]", b"<masked>", b"(hidden)", b"(none)",
+        b"secret", b"password", b"login", b"plain", b"ok",
+    ];
+    if WORDS.contains(&lower.as_slice()) {
+        return true;
+    }
+    let starts = |p: &[u8]| v.starts_with(p);
+    starts(b"${") || starts(b"{{") || starts(b"%(") || starts(b"$(") || starts(b"{") || starts(b"[")
+        || (starts(b"<") && v.ends_with(b">"))
+        || v == b"%s"
+        || (starts(b"$") && v[1..].iter().all(|b| is_word(*b)) && v.len() > 1 && v[1..].iter().any(u8::is_ascii_uppercase))
+}
+
+/// `Authorization: Bearer xyz` → `xyz`, typed as JWT when it is one.
+fn auth_value(bytes: &[u8], vs: usize, ve: usize, query: bool, sink: &mut Sink<'_>) {
+    let mut s = vs;
+    let mut word_end = s;
+    while word_end < ve && bytes[word_end].is_ascii_alphabetic() {
+        word_end += 1;
+    }
+    let scheme = bytes[s..word_end].to_ascii_lowercase();
+    const SCHEMES: &[&[u8]] =
+        &[b"bearer", b"basic", b"token", b"digest", b"negotiate", b"bot", b"oauth", b"apikey", b"ssws", b"hmac", b"ntlm"];
+    if SCHEMES.contains(&scheme.as_slice()) && bytes.get(word_end) == Some(&b' ') {
+        s = word_end + 1;
+        while s < ve && bytes[s] == b' ' {
+            s += 1;
+        }
+    }
+    let e = if scheme.as_slice() == b"digest" { ve } else { unquoted_end(bytes, s, ve, query) };
+    if s >= e || is_placeholder(&bytes[s..e]) {
+        return;
+    }
+    let kind = if bytes[s..e].starts_with(b"eyJ") && bytes[s..e].iter().filter(|b| **b == b'.').count() == 2 {
+        PiiType::Jwt
+    } else {
+        PiiType::BearerToken
+    };
+    sink.push(s, e, kind);
+}
+
+/// `Cookie: a=1; sid=xyz` → each value.
+fn cookie_values(bytes: &[u8], vs: usize, ve: usize, sink: &mut Sink<'_>) {
+    let mut i = vs;
+    while i < ve {
+        let Some(eq) = memchr::memchr(b'=', &bytes[i..ve]) else { break };
+        let s = i + eq + 1;
+        let mut e = s;
+        while e < ve && !matches!(bytes[e], b';' | b' ' | b'"' | b'\'') {
+            e += 1;
+        }
+        if e > s && !is_placeholder(&bytes[s..e]) {
+            sink.push(s, e, PiiType::BearerToken);
+        }
+        i = e;
+        while i < ve && matches!(bytes[i], b';' | b' ') {
+            i += 1;
+        }
+        // Attributes of Set-Cookie (Path=/, Domain=…) are not values worth hiding, but hiding them
+        // costs nothing; stop only at the end of the header.
+    }
+}
+
+/// A person name: 1–4 capitalised words (letters, `-`, `'`, `.`), Unicode-aware.
+fn name_value(bytes: &[u8], vs: usize, ve: usize) -> Option<(usize, usize)> {
+    let text = std::str::from_utf8(&bytes[vs..ve]).ok()?;
+    let mut end = 0;
+    let mut words = 0;
+    let mut rest = text;
+    loop {
+        let word_len = rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
+            .map_or(rest.len(), |(i, _)| i);
+        let word = &rest[..word_len];
+        let first = word.chars().next()?;
+        if !first.is_uppercase() || word.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+            break;
+        }
+        // ALL-CAPS words are constants or acronyms, not names.
+        if word.len() > 3 && word.chars().all(|c| !c.is_lowercase()) {
+            return None;
+        }
+        words += 1;
+        end = text.len() - rest.len() + word_len;
+        rest = &rest[word_len..];
+        if words == 4 || !rest.starts_with(' ') {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    (words > 0 && end <= 80).then_some((vs, vs + end))
+}
+
+/// Whether a `password=`/`pwd=` key sits in a JDBC, ADO.NET or ODBC connection string.
+fn in_connection_string(bytes: &[u8], ks: usize) -> bool {
+    let ls = line_start(bytes, ks);
+    let from = ks.saturating_sub(256).max(ls);
+    let window = bytes[from..ks].to_ascii_lowercase();
+    const MARKERS: &[&[u8]] = &[
+        b"jdbc:", b"server=", b"data source=", b"database=", b"databasename=", b"uid=", b"user id=", b"driver=",
+        b"initial catalog=", b"host=", b"dbname=",
+    ];
+    MARKERS.iter().any(|m| memmem::find(&window, m).is_some())
+}
+
+/// Decodes `%XX` escapes (for url-encoded phone numbers); invalid escapes are kept as they are.
+fn percent_decode(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'%'
+            && i + 2 < v.len()
+            && let (Some(h), Some(l)) = ((v[i + 1] as char).to_digit(16), (v[i + 2] as char).to_digit(16))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_words_split() {
+        assert_eq!(key_words(b"DB_PASSWORD"), ["db", "password"]);
+        assert_eq!(key_words(b"clientSecret"), ["client", "secret"]);
+        assert_eq!(key_words(b"X-Api-Key"), ["x", "api", "key"]);
+        assert_eq!(key_words(b"_authToken"), ["auth", "token"]);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode(b"%2B1%20773"), b"+1 773");
+        assert_eq!(percent_decode(b"100%"), b"100%");
+    }
+}

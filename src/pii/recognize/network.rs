@@ -1,0 +1,360 @@
+//! Addresses and names: IPv4, IPv6, MAC, e-mail, internal host names, and credentials in URLs.
+
+use super::{Sink, at, before, previous_word};
+use crate::pii::PiiType;
+use memchr::memmem;
+use regex::bytes::Regex;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+const IPV4: &str = r"(?-u)\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b";
+const IPV6: &str = r"(?i-u)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?";
+const MAC: &str = r"(?i-u)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b";
+
+/// Top-level domains that only exist inside organisations.
+const INTERNAL_TLDS: &[&str] = &[
+    "internal", "intranet", "intra", "lan", "local", "localdomain", "corp", "home", "private", "priv", "localnet",
+    "cluster", "svc", "ad", "int",
+];
+/// Public top-level domains a host name candidate may end with.
+const PUBLIC_TLDS: &[&str] = &[
+    "com", "net", "org", "io", "co", "us", "uk", "de", "fr", "nl", "eu", "ca", "au", "jp", "cn", "in", "br", "ru", "ch",
+    "se", "no", "es", "it", "pl", "be", "at", "dk", "fi", "ie", "nz", "sg", "hk", "kr", "tw", "za", "mx", "ar", "edu",
+    "gov", "mil", "info", "biz", "cloud", "app", "dev", "ai", "me", "tv", "xyz", "tech", "online", "site", "cz", "pt",
+    "gr", "hu", "ro", "il", "tr", "ua", "vn", "id", "my", "th", "ph", "cl", "pe",
+];
+/// Labels that mark a name under a public TLD as an internal machine.
+const INTERNAL_HINTS: &[&str] = &[
+    "corp", "internal", "intranet", "intra", "int", "lan", "local", "ad", "prod", "production", "dev", "stg", "stage",
+    "staging", "qa", "uat", "test", "dr", "mgmt", "dmz", "priv", "private", "infra", "office", "hq", "vpn", "ops",
+    "compute",
+];
+/// Registrable domains of public services: names under them are not personal data.
+const PUBLIC_DOMAINS: &[&str] = &[
+    "google.com", "googleapis.com", "gstatic.com", "googleusercontent.com", "github.com", "githubusercontent.com",
+    "gitlab.com", "amazonaws.com", "amazon.com", "cloudfront.net", "microsoft.com", "windows.net", "azure.com",
+    "office.com", "live.com", "apple.com", "icloud.com", "dropbox.com", "slack.com", "sogou.com", "baidu.com",
+    "bdimg.com", "bdstatic.com", "qq.com", "facebook.com", "fbcdn.net", "twitter.com", "mozilla.org",
+    "mozilla.net", "ubuntu.com", "debian.org", "docker.io", "docker.com", "npmjs.org", "npmjs.com", "pypi.org",
+    "python.org", "cloudflare.com", "akamai.net", "akamaiedge.net", "yahoo.com", "bing.com", "example.com",
+    "example.org", "example.net", "wikipedia.org", "gmail.com", "outlook.com", "hotmail.com", "sina.com.cn",
+    "163.com", "youtube.com", "kernel.org", "redhat.com", "centos.org", "fedoraproject.org", "java.com",
+    "oracle.com", "apache.org", "openssl.org", "letsencrypt.org", "digicert.com", "visualstudio.com",
+    "msftncsi.com", "skype.com", "adobe.com", "mcafee.com", "symantec.com", "nvidia.com", "intel.com",
+];
+
+pub(crate) struct Network {
+    ipv4: Regex,
+    ipv6: Regex,
+    mac: Regex,
+    hostname: Regex,
+}
+
+impl Network {
+    pub fn new() -> Self {
+        let tlds: Vec<&str> = INTERNAL_TLDS.iter().chain(PUBLIC_TLDS).copied().collect();
+        let hostname = format!(
+            r"(?i-u)\b[a-z0-9](?:[a-z0-9_-]{{0,62}}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9_-]{{0,62}}[a-z0-9])?)*\.(?:{})\b",
+            tlds.join("|")
+        );
+        Network {
+            ipv4: Regex::new(IPV4).expect("ipv4 pattern"),
+            ipv6: Regex::new(IPV6).expect("ipv6 pattern"),
+            mac: Regex::new(MAC).expect("mac pattern"),
+            hostname: Regex::new(&hostname).expect("hostname pattern"),
+        }
+    }
+
+    pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
+        let bytes = text.as_bytes();
+        self.ipv4s(bytes, sink);
+        self.ipv6s(bytes, sink);
+        self.macs(bytes, sink);
+        emails(bytes, sink);
+        url_userinfo(bytes, sink);
+        self.hostnames(bytes, sink);
+    }
+
+    fn ipv4s(&self, bytes: &[u8], sink: &mut Sink<'_>) {
+        for m in self.ipv4.find_iter(bytes) {
+            let (s, e) = (m.start(), m.end());
+            // Part of a longer dotted number (OID, 5-part version): not an address.
+            if before(bytes, s) == Some(b'.') && before(bytes, s - 1).is_some_and(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            if at(bytes, e) == Some(b'.') && at(bytes, e + 1).is_some_and(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let Some(addr) = std::str::from_utf8(m.as_bytes()).ok().and_then(parse_ipv4_lenient) else {
+                continue;
+            };
+            if !ipv4_is_personal(addr) || is_version_context(bytes, s) {
+                continue;
+            }
+            sink.push(s, e, PiiType::Ipv4);
+        }
+    }
+
+    fn ipv6s(&self, bytes: &[u8], sink: &mut Sink<'_>) {
+        for m in self.ipv6.find_iter(bytes) {
+            let (s, mut e) = (m.start(), m.end());
+            if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.' || b == b'_') {
+                continue;
+            }
+            if at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                continue;
+            }
+            // "addr 2001:db8::1:" — a trailing single colon is punctuation.
+            if bytes[e - 1] == b':' && bytes[e - 2] != b':' {
+                e -= 1;
+            }
+            let Ok(candidate) = std::str::from_utf8(&bytes[s..e]) else { continue };
+            let Ok(addr) = candidate.parse::<Ipv6Addr>() else { continue };
+            if addr.is_unspecified() || addr.is_loopback() || !ipv6_shape_ok(candidate) {
+                continue;
+            }
+            sink.push(s, e, PiiType::Ipv6);
+        }
+    }
+
+    fn macs(&self, bytes: &[u8], sink: &mut Sink<'_>) {
+        for m in self.mac.find_iter(bytes) {
+            let (s, e) = (m.start(), m.end());
+            let tok = m.as_bytes();
+            let sep = tok[2].max(tok[4]);
+            // A longer run of hex pairs is a fingerprint or an IPv6 address, not a MAC.
+            let hex_after = |i: usize| at(bytes, i).is_some_and(|b| b.is_ascii_hexdigit());
+            if at(bytes, e) == Some(sep) && hex_after(e + 1) {
+                continue;
+            }
+            if before(bytes, s) == Some(sep) && s >= 2 && bytes[s - 2].is_ascii_hexdigit() {
+                continue;
+            }
+            if sep == b'.' && tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+                continue; // 1234.5678.9012 is a number, not a Cisco MAC
+            }
+            sink.push(s, e, PiiType::Mac);
+        }
+    }
+
+    fn hostnames(&self, bytes: &[u8], sink: &mut Sink<'_>) {
+        for m in self.hostname.find_iter(bytes) {
+            let (s, e) = (m.start(), m.end());
+            if matches!(before(bytes, s), Some(b'.' | b'-' | b'@' | b'%' | b'$')) {
+                continue;
+            }
+            // Followed by more name: "foo.com.bar", "app.corp-x".
+            match at(bytes, e) {
+                Some(b'-') => continue,
+                Some(b'.') if at(bytes, e + 1).is_some_and(|b| b.is_ascii_alphanumeric()) => continue,
+                _ => {}
+            }
+            let name = std::str::from_utf8(m.as_bytes()).unwrap_or_default().to_ascii_lowercase();
+            if host_is_internal(&name) {
+                sink.push(s, e, PiiType::Hostname);
+            }
+        }
+    }
+}
+
+/// IPv4 with each octet <= 255; leading zeros are tolerated (as some logs print them).
+fn parse_ipv4_lenient(s: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split('.');
+    for o in &mut octets {
+        *o = parts.next()?.parse::<u16>().ok().filter(|v| *v <= 255)? as u8;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// Loopback, unspecified, broadcast and netmasks are not personal data.
+fn ipv4_is_personal(addr: Ipv4Addr) -> bool {
+    let bits = u32::from(addr);
+    let netmask = bits != 0 && bits.leading_ones() + bits.trailing_zeros() == 32 && addr.octets()[0] == 255;
+    !(addr.is_loopback() || addr.is_unspecified() || addr.is_broadcast() || netmask)
+}
+
+/// A dotted quad right after a version keyword is a version: "version 4.2.1.8", "ver 9.1.8.231",
+/// "v1.2.3.4", "build 10.0.1.2", "~~6.1.1.0" (Windows CBS), "image:1.10.99.238" (image tags),
+/// `"version":"7.19.5.209"`.
+fn is_version_context(bytes: &[u8], start: usize) -> bool {
+    if matches!(before(bytes, start), Some(b'v' | b'V'))
+        && before(bytes, start - 1).is_none_or(|b| !b.is_ascii_alphanumeric())
+    {
+        return true;
+    }
+    if start >= 2 && &bytes[start - 2..start] == b"~~" {
+        return true;
+    }
+    let word = previous_word(bytes, start, 4);
+    const KEYWORDS: &[&str] = &[
+        "version", "ver", "v", "build", "firmware", "fw", "release", "rev", "revision", "bios", "kernel", "agent",
+        "tag", "vers", "versionid", "release_version", "app_version", "os_version",
+    ];
+    if KEYWORDS.contains(&word.as_str()) || word.ends_with("version") {
+        return true;
+    }
+    // An image reference: registry/team/app:1.2.3.4
+    if before(bytes, start) == Some(b':') {
+        let mut j = start - 1;
+        let mut saw_slash = false;
+        while j > 0 && !bytes[j - 1].is_ascii_whitespace() && !matches!(bytes[j - 1], b'"' | b'\'' | b'=') {
+            j -= 1;
+            if bytes[j] == b'/' {
+                saw_slash = true;
+            }
+        }
+        let token = &bytes[j..start];
+        if saw_slash && memmem::find(token, b"://").is_none() {
+            return true;
+        }
+    }
+    false
+}
+
+/// Rejects hex words that happen to parse ("dead::", "cafe::beef"): an address needs at least
+/// three groups, or two groups with a digit.
+fn ipv6_shape_ok(s: &str) -> bool {
+    if s.contains('.') {
+        return true; // IPv4-mapped/embedded
+    }
+    let groups = s.split(':').filter(|g| !g.is_empty()).count();
+    groups >= 3 || (groups == 2 && s.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// Whether a dotted name (lower-case) names an internal machine rather than a public service
+/// or a file: internal TLDs always; public TLDs only with an internal hint or a machine-like
+/// first label, outside well-known public domains.
+pub(crate) fn host_is_internal(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    let Some(tld) = labels.last() else { return false };
+    if labels.len() < 2 {
+        return false;
+    }
+    if INTERNAL_TLDS.contains(tld) {
+        // "foo.int"/"x.ad" are too ambiguous on two labels.
+        return labels.len() >= 3 || !matches!(*tld, "int" | "ad" | "home" | "svc" | "cluster");
+    }
+    let first = labels[0];
+    if encodes_ip(first) {
+        return true;
+    }
+    if labels.len() < 3 {
+        return false;
+    }
+    // Registrable domain: two labels, three under two-letter second levels (co.uk, com.au).
+    let sld_len = if labels.len() >= 3 && matches!(labels[labels.len() - 2], "co" | "com" | "ac" | "edu" | "gov" | "org" | "net") && tld.len() == 2 { 3 } else { 2 };
+    let domain = labels[labels.len() - sld_len..].join(".");
+    if PUBLIC_DOMAINS.contains(&domain.as_str()) {
+        return false;
+    }
+    let sub = &labels[..labels.len() - sld_len];
+    if sub.is_empty() {
+        return false;
+    }
+    let hinted = sub.iter().any(|l| INTERNAL_HINTS.contains(l) || l.split('-').any(|p| INTERNAL_HINTS.contains(&p)));
+    let machine_like = first.bytes().any(|b| b.is_ascii_digit()) && first.bytes().any(|b| b.is_ascii_alphabetic());
+    hinted || machine_like
+}
+
+/// "ip-10-0-3-17", "10-0-3-17", "ec2-54-1-2-3": a label that spells an IPv4 address.
+fn encodes_ip(label: &str) -> bool {
+    let digits: Vec<&str> = label.split('-').filter(|p| !p.is_empty()).collect();
+    let numeric = digits.iter().rev().take(4).filter(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 3).count();
+    numeric == 4 && digits.len() <= 5
+}
+
+/// E-mail addresses around each `@` (and url-encoded `%40`).
+fn emails(bytes: &[u8], sink: &mut Sink<'_>) {
+    for at_pos in memchr::memchr_iter(b'@', bytes) {
+        email_at(bytes, at_pos, 1, sink);
+    }
+    for p in memmem::find_iter(bytes, b"%40") {
+        email_at(bytes, p, 3, sink);
+    }
+}
+
+fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
+    let local_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let mut s = at_pos;
+    while s > 0 && local_ok(bytes[s - 1]) && at_pos - s < 64 {
+        s -= 1;
+    }
+    while s < at_pos && matches!(bytes[s], b'.' | b'-') {
+        s += 1;
+    }
+    if s == at_pos {
+        return;
+    }
+    // userinfo of a URL ("https://bob:pw@host"): handled as URL credentials.
+    if before(bytes, s) == Some(b':') {
+        let ls = super::line_start(bytes, s);
+        if memmem::rfind(&bytes[ls..s], b"://").is_some() {
+            return;
+        }
+    }
+    let d0 = at_pos + at_len;
+    let mut e = d0;
+    while e < bytes.len() && (bytes[e].is_ascii_alphanumeric() || matches!(bytes[e], b'.' | b'-')) && e - d0 < 255 {
+        e += 1;
+    }
+    while e > d0 && matches!(bytes[e - 1], b'.' | b'-') {
+        e -= 1;
+    }
+    let domain = &bytes[d0..e];
+    let Some(dot) = memchr::memrchr(b'.', domain) else { return };
+    let tld = &domain[dot + 1..];
+    if dot == 0 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) {
+        return;
+    }
+    sink.push(s, e, PiiType::Email);
+}
+
+/// `scheme://user:password@host`: the userinfo is a credential. Database schemes make it a
+/// `db_connection`; an empty user (`redis://:pw@host`) leaves only the password.
+fn url_userinfo(bytes: &[u8], sink: &mut Sink<'_>) {
+    for p in memmem::find_iter(bytes, b"://") {
+        let mut scheme_start = p;
+        while scheme_start > 0
+            && (bytes[scheme_start - 1].is_ascii_alphanumeric() || matches!(bytes[scheme_start - 1], b'+' | b'.' | b'-'))
+        {
+            scheme_start -= 1;
+        }
+        let scheme = String::from_utf8_lossy(&bytes[scheme_start..p]).to_ascii_lowercase();
+        let auth_start = p + 3;
+        let mut auth_end = auth_start;
+        while auth_end < bytes.len()
+            && !matches!(bytes[auth_end], b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`' | b' ' | b'\t' | b'\r' | b'\n')
+            && auth_end - auth_start < 512
+        {
+            auth_end += 1;
+        }
+        let authority = &bytes[auth_start..auth_end];
+        let Some(at_rel) = memchr::memrchr(b'@', authority) else { continue };
+        let userinfo = &authority[..at_rel];
+        if userinfo.is_empty() {
+            continue;
+        }
+        let db = is_db_scheme(&scheme);
+        let kind = if db { PiiType::DbConnection } else { PiiType::UrlCredentials };
+        match memchr::memchr(b':', userinfo) {
+            Some(0) => sink.push(auth_start + 1, auth_start + at_rel, kind),
+            Some(_) => sink.push(auth_start, auth_start + at_rel, kind),
+            // A lone user part is a credential only when it looks like a token.
+            None if userinfo.len() >= 20 && super::super::validate::looks_random(&String::from_utf8_lossy(userinfo)) => {
+                sink.push(auth_start, auth_start + at_rel, kind)
+            }
+            None => {}
+        }
+    }
+}
+
+fn is_db_scheme(scheme: &str) -> bool {
+    let s = scheme.strip_prefix("jdbc:").unwrap_or(scheme);
+    let s = s.split('+').next().unwrap_or(s);
+    matches!(
+        s,
+        "postgres" | "postgresql" | "mysql" | "mariadb" | "mongodb" | "redis" | "rediss" | "mssql" | "sqlserver"
+            | "oracle" | "db2" | "clickhouse" | "cockroachdb" | "cassandra" | "couchdb" | "neo4j" | "memcached"
+    )
+}
+

@@ -1,0 +1,217 @@
+//! Replacing findings: `[TYPE]` labels, or consistent `[TYPE-n]` pseudonyms so a reader (or an
+//! AI) can still tell two hosts apart without learning either.
+//!
+//! [`Redacted`] can only be built here, from a text and the findings the person approved: later
+//! outbound paths accept nothing else.
+
+use super::{Finding, PiiType};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+/// How a redacted span is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// `[IPV4]`
+    #[default]
+    Label,
+    /// `[IPV4-3]`, the same number for the same value within one [`Pseudonyms`] map.
+    Pseudonym,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "label" => Ok(Mode::Label),
+            "pseudonym" => Ok(Mode::Pseudonym),
+            other => Err(format!("unknown mode '{other}' (expected label or pseudonym)")),
+        }
+    }
+}
+
+/// Value -> number, per type. Held in memory only; the values it keys on never leave it.
+#[derive(Default)]
+pub struct Pseudonyms {
+    numbers: HashMap<(PiiType, String), usize>,
+    next: HashMap<PiiType, usize>,
+}
+
+impl Pseudonyms {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn number(&mut self, kind: PiiType, value: &str) -> usize {
+        // Host names, e-mails and custom terms are case-insensitive: one entity, one number.
+        let key = match kind {
+            PiiType::Hostname | PiiType::Email | PiiType::CustomTerm | PiiType::Mac | PiiType::Ipv6 => {
+                value.to_lowercase()
+            }
+            _ => value.to_string(),
+        };
+        let next = &mut self.next;
+        *self.numbers.entry((kind, key)).or_insert_with(|| {
+            let n = next.entry(kind).or_insert(0);
+            *n += 1;
+            *n
+        })
+    }
+}
+
+impl std::fmt::Debug for Pseudonyms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pseudonyms({} values)", self.numbers.len())
+    }
+}
+
+/// One replaced span, for reports: offsets in the original and in the output. No value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplacedSpan {
+    pub start: usize,
+    pub end: usize,
+    #[serde(rename = "type")]
+    pub kind: PiiType,
+    pub replacement: String,
+    pub out_start: usize,
+    pub out_end: usize,
+}
+
+/// Why findings could not be applied. Never carries text.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RedactError {
+    #[error("finding {0} is outside the text or not on a character boundary")]
+    BadOffsets(usize),
+    #[error("finding {0} overlaps or precedes the one before it")]
+    Unordered(usize),
+    #[error("{decisions} decisions given for {findings} findings")]
+    DecisionCount { decisions: usize, findings: usize },
+}
+
+/// Redacted text with what was replaced, built only by [`redact`].
+#[derive(Clone)]
+pub struct Redacted {
+    text: String,
+    spans: Vec<ReplacedSpan>,
+    source_sha256: [u8; 32],
+}
+
+impl Redacted {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn spans(&self) -> &[ReplacedSpan] {
+        &self.spans
+    }
+
+    /// SHA-256 of the original text this was redacted from.
+    pub fn source_sha256(&self) -> [u8; 32] {
+        self.source_sha256
+    }
+
+    /// SHA-256 of the redacted text.
+    pub fn sha256(&self) -> [u8; 32] {
+        Sha256::digest(self.text.as_bytes()).into()
+    }
+
+    /// Number of replaced spans per type.
+    pub fn counts(&self) -> BTreeMap<PiiType, usize> {
+        let mut counts = BTreeMap::new();
+        for s in &self.spans {
+            *counts.entry(s.kind).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    pub fn into_text(self) -> String {
+        self.text
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redacted({} bytes, {} spans)", self.text.len(), self.spans.len())
+    }
+}
+
+/// Replaces each finding whose decision is `true` (redact); `false` keeps it. `decisions` must
+/// have one entry per finding; findings must be sorted, disjoint and on char boundaries.
+pub fn redact(
+    text: &str,
+    findings: &[Finding],
+    decisions: &[bool],
+    mode: Mode,
+    pseudonyms: &mut Pseudonyms,
+) -> Result<Redacted, RedactError> {
+    if decisions.len() != findings.len() {
+        return Err(RedactError::DecisionCount { decisions: decisions.len(), findings: findings.len() });
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut spans = Vec::new();
+    let mut pos = 0;
+    for (i, (f, &redact_it)) in findings.iter().zip(decisions).enumerate() {
+        if f.start > f.end || f.end > text.len() || !text.is_char_boundary(f.start) || !text.is_char_boundary(f.end) {
+            return Err(RedactError::BadOffsets(i));
+        }
+        if f.start < pos {
+            return Err(RedactError::Unordered(i));
+        }
+        if !redact_it {
+            continue;
+        }
+        out.push_str(&text[pos..f.start]);
+        let replacement = match mode {
+            Mode::Label => format!("[{}]", f.kind.label()),
+            Mode::Pseudonym => format!("[{}-{}]", f.kind.label(), pseudonyms.number(f.kind, &text[f.start..f.end])),
+        };
+        let out_start = out.len();
+        out.push_str(&replacement);
+        spans.push(ReplacedSpan { start: f.start, end: f.end, kind: f.kind, replacement, out_start, out_end: out.len() });
+        pos = f.end;
+    }
+    out.push_str(&text[pos..]);
+    Ok(Redacted { text: out, spans, source_sha256: Sha256::digest(text.as_bytes()).into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(start: usize, end: usize, kind: PiiType) -> Finding {
+        Finding { start, end, kind }
+    }
+
+    #[test]
+    fn labels_and_kept_findings() {
+        let text = "a 10.0.0.1 b 10.0.0.2 c";
+        let fs = [f(2, 10, PiiType::Ipv4), f(13, 21, PiiType::Ipv4)];
+        let r = redact(text, &fs, &[true, false], Mode::Label, &mut Pseudonyms::new()).unwrap();
+        assert_eq!(r.text(), "a [IPV4] b 10.0.0.2 c");
+        assert_eq!(r.spans()[0].out_start, 2);
+        assert_eq!(r.spans()[0].out_end, 8);
+    }
+
+    #[test]
+    fn pseudonyms_are_consistent() {
+        let text = "x y x";
+        let fs = [f(0, 1, PiiType::Hostname), f(2, 3, PiiType::Hostname), f(4, 5, PiiType::Hostname)];
+        let r = redact(text, &fs, &[true; 3], Mode::Pseudonym, &mut Pseudonyms::new()).unwrap();
+        assert_eq!(r.text(), "[HOSTNAME-1] [HOSTNAME-2] [HOSTNAME-1]");
+    }
+
+    #[test]
+    fn bad_findings_are_errors_not_panics() {
+        let text = "héllo";
+        let mut p = Pseudonyms::new();
+        assert_eq!(redact(text, &[f(0, 2, PiiType::Ipv4)], &[true], Mode::Label, &mut p).unwrap_err(), RedactError::BadOffsets(0));
+        assert_eq!(redact(text, &[f(0, 99, PiiType::Ipv4)], &[true], Mode::Label, &mut p).unwrap_err(), RedactError::BadOffsets(0));
+        assert_eq!(
+            redact(text, &[f(0, 3, PiiType::Ipv4), f(1, 4, PiiType::Ipv4)], &[true, true], Mode::Label, &mut p).unwrap_err(),
+            RedactError::Unordered(1)
+        );
+        assert!(redact(text, &[], &[true], Mode::Label, &mut p).is_err());
+    }
+}
