@@ -71,7 +71,7 @@ impl Identity {
 
     fn cued_names(&self, text: &str, sink: &mut Sink<'_>) {
         for m in self.cues.find_iter(text) {
-            let rest = &text[m.end()..];
+            let rest = &text[m.end()..line_end(text.as_bytes(), m.end())];
             let mut end = 0;
             let mut words = 0;
             for word in rest.split(' ').take(3) {

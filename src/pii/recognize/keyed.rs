@@ -65,6 +65,10 @@ impl Keyed {
             }
             let (ks, ke) = expand_key(bytes, m.start(), m.end());
             last_key_end = ke;
+            // A path segment ("team/auth:1.2") or URL userinfo ("https://ci-token:…@") is no key.
+            if matches!(before(bytes, ks), Some(b'/' | b'\\')) {
+                continue;
+            }
             let Some(sep) = separator(bytes, ks, ke) else { continue };
             let Some(class) = classify_key(bytes, ks, ke, sep.space_only) else { continue };
             value_after(bytes, ks, sep, class, sink);
@@ -305,17 +309,13 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
             KeyClass::Password
         }
         "authorization" | "auth" => KeyClass::Auth,
-        "token" | "apikey" | "secret" | "credential" | "credentials" | "authtoken" | "accesstoken" | "sessionid"
-        | "jsessionid" | "phpsessid" | "sessid" | "sid" | "signature" | "sig" | "secretkey" | "privatekey" => {
-            if last == "sid" && !matches!(prev, Some("session") | None) {
-                return None;
-            }
-            if last == "sig" || last == "signature" {
-                KeyClass::Ambiguous
-            } else {
-                KeyClass::Secret
-            }
-        }
+        "token" | "apikey" | "secret" | "credential" | "credentials" | "authtoken" | "accesstoken" | "secretkey"
+        | "privatekey" => KeyClass::Secret,
+        // Session ids and signatures are credentials when they look random; ZooKeeper's
+        // "sessionid: 0x24ee…" or CBS's "Session: 3054_3175" are counters.
+        "sessionid" | "jsessionid" | "phpsessid" | "sessid" | "signature" | "sig" => KeyClass::Ambiguous,
+        "sid" if matches!(prev, Some("session") | None) => KeyClass::Ambiguous,
+        "id" if prev == Some("session") => KeyClass::Ambiguous,
         "key" => match prev {
             None => KeyClass::Ambiguous,
             Some(
@@ -326,7 +326,6 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
             _ => return None,
         },
         "cookie" => KeyClass::Cookie,
-        "session" if words.len() == 1 => KeyClass::Secret,
         "ssn" => KeyClass::Ssn,
         "id" if prev == Some("tax") => KeyClass::Ssn,
         "taxid" => KeyClass::Ssn,
@@ -383,6 +382,7 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
         None => {
             let e = match class {
                 KeyClass::Auth | KeyClass::Cookie | KeyClass::Name => le,
+                KeyClass::Phone => phone_end(bytes, i, le, sep.query),
                 KeyClass::Password | KeyClass::Secret | KeyClass::AwsSecret if sep.line_key && !sep.space_only => {
                     trim_end(bytes, i, le)
                 }
@@ -422,7 +422,9 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
             if is_placeholder(value) {
                 return;
             }
-            if matches!(class, KeyClass::Ambiguous) && !looks_random(&String::from_utf8_lossy(value)) {
+            if matches!(class, KeyClass::Ambiguous)
+                && (!looks_random(&String::from_utf8_lossy(value)) || value.starts_with(b"0x"))
+            {
                 return;
             }
             if matches!(class, KeyClass::Secret) && value.len() < 3 {
@@ -492,6 +494,18 @@ fn unquoted_end(bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
     e
 }
 
+/// Phone values keep their brackets and url-encoded spaces: `(314)%20384-4650`.
+fn phone_end(bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
+    let mut e = i;
+    while e < le && !bytes[e].is_ascii_whitespace() && !matches!(bytes[e], b'"' | b'\'' | b',' | b';' | b'<' | b'>') {
+        if bytes[e] == b'&' && query {
+            break;
+        }
+        e += 1;
+    }
+    e
+}
+
 /// End of a line-level value: the line without trailing blanks or a ` #` comment.
 fn trim_end(bytes: &[u8], i: usize, le: usize) -> usize {
     let mut e = le;
@@ -514,7 +528,8 @@ fn is_placeholder(v: &[u8]) -> bool {
         b"null", b"none", b"nil", b"undefined", b"true", b"false", b"yes", b"no", b"on", b"off", b"redacted",
         b"[redacted]", b"<redacted>", b"<hidden>", b"hidden", b"[filtered]", b"filtered", b"required", b"optional",
         b"set", b"unset", b"empty", b"n/a", b"na", b"masked", b"[masked]", b"<masked>", b"(hidden)", b"(none)",
-        b"secret", b"password", b"login", b"plain", b"ok",
+        b"secret", b"password", b"login", b"plain", b"ok", b"simple", b"kerberos", b"basic", b"bearer", b"ntlm",
+        b"negotiate", b"digest", b"anonymous",
     ];
     if WORDS.contains(&lower.as_slice()) {
         return true;
@@ -523,7 +538,9 @@ fn is_placeholder(v: &[u8]) -> bool {
     starts(b"${") || starts(b"{{") || starts(b"%(") || starts(b"$(") || starts(b"{") || starts(b"[")
         || (starts(b"<") && v.ends_with(b">"))
         || v == b"%s"
-        || (starts(b"$") && v[1..].iter().all(|b| is_word(*b)) && v.len() > 1 && v[1..].iter().any(u8::is_ascii_uppercase))
+        // $VAR, $cred, %VAR%: variables, not values.
+        || (starts(b"$") && v.len() > 1 && v[1..].iter().all(|b| is_word(*b)))
+        || (starts(b"%") && v.ends_with(b"%") && v.len() > 2)
 }
 
 /// `Authorization: Bearer xyz` → `xyz`, typed as JWT when it is one.
@@ -592,9 +609,16 @@ fn name_value(bytes: &[u8], vs: usize, ve: usize) -> Option<(usize, usize)> {
         if !first.is_uppercase() || word.chars().filter(|c| c.is_alphabetic()).count() < 2 {
             break;
         }
-        // ALL-CAPS words are constants or acronyms, not names.
+        // ALL-CAPS words are constants or acronyms, CamelCase words identifiers: not names.
         if word.len() > 3 && word.chars().all(|c| !c.is_lowercase()) {
             return None;
+        }
+        let mut prev = first;
+        for c in word.chars().skip(1) {
+            if c.is_uppercase() && !matches!(prev, '-' | '\'' | '’') {
+                return None;
+            }
+            prev = c;
         }
         words += 1;
         end = text.len() - rest.len() + word_len;

@@ -7,8 +7,10 @@ use regex::bytes::Regex;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 const IPV4: &str = r"(?-u)\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b";
-const IPV6: &str = r"(?i-u)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?";
-const MAC: &str = r"(?i-u)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b";
+const IPV6: &str = r"(?i-u)(?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-f]{1,4})?";
+/// Runs of hex pairs (6 = a MAC; 12/14 = the dst:src(:type) field of netfilter logs; 8 = EUI-64)
+/// and the Cisco dotted form.
+const MAC: &str = r"(?i-u)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5,}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5,}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b";
 
 /// Top-level domains that only exist inside organisations.
 const INTERNAL_TLDS: &[&str] = &[
@@ -103,6 +105,10 @@ impl Network {
             if at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 continue;
             }
+            // A longer run of colon-separated hex is a MAC field or a fingerprint.
+            if at(bytes, e) == Some(b':') && at(bytes, e + 1).is_some_and(|b| b.is_ascii_hexdigit()) {
+                continue;
+            }
             // "addr 2001:db8::1:" — a trailing single colon is punctuation.
             if bytes[e - 1] == b':' && bytes[e - 2] != b':' {
                 e -= 1;
@@ -121,25 +127,31 @@ impl Network {
             let (s, e) = (m.start(), m.end());
             let tok = m.as_bytes();
             let sep = tok[2].max(tok[4]);
-            // A longer run of hex pairs is a fingerprint or an IPv6 address, not a MAC.
-            let hex_after = |i: usize| at(bytes, i).is_some_and(|b| b.is_ascii_hexdigit());
-            if at(bytes, e) == Some(sep) && hex_after(e + 1) {
+            if sep == b'.' {
+                if !tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+                    sink.push(s, e, PiiType::Mac); // 1234.5678.9012 is a number, not a Cisco MAC
+                }
                 continue;
             }
+            // A run continuing another run ("…:aa:bb") is part of something longer.
             if before(bytes, s) == Some(sep) && s >= 2 && bytes[s - 2].is_ascii_hexdigit() {
                 continue;
             }
-            if sep == b'.' && tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
-                continue; // 1234.5678.9012 is a number, not a Cisco MAC
+            match (tok.len() + 1) / 3 {
+                6 | 8 => sink.push(s, e, PiiType::Mac),
+                12 | 14 => {
+                    sink.push(s, s + 17, PiiType::Mac);
+                    sink.push(s + 18, s + 35, PiiType::Mac);
+                }
+                _ => {} // fingerprints (16, 20, 32 pairs) are public material
             }
-            sink.push(s, e, PiiType::Mac);
         }
     }
 
     fn hostnames(&self, bytes: &[u8], sink: &mut Sink<'_>) {
         for m in self.hostname.find_iter(bytes) {
             let (s, e) = (m.start(), m.end());
-            if matches!(before(bytes, s), Some(b'.' | b'-' | b'@' | b'%' | b'$')) {
+            if matches!(before(bytes, s), Some(b'.' | b'-' | b'%' | b'$')) {
                 continue;
             }
             // Followed by more name: "foo.com.bar", "app.corp-x".
@@ -286,11 +298,12 @@ fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
         return;
     }
     // userinfo of a URL ("https://bob:pw@host"): handled as URL credentials.
-    if before(bytes, s) == Some(b':') {
-        let ls = super::line_start(bytes, s);
-        if memmem::rfind(&bytes[ls..s], b"://").is_some() {
-            return;
-        }
+    let mut token_start = s;
+    while token_start > 0 && !bytes[token_start - 1].is_ascii_whitespace() && !matches!(bytes[token_start - 1], b'"' | b'\'' | b'=' | b'<' | b'(') {
+        token_start -= 1;
+    }
+    if memmem::find(&bytes[token_start..s], b"://").is_some() {
+        return;
     }
     let d0 = at_pos + at_len;
     let mut e = d0;

@@ -29,7 +29,7 @@ impl Numbers {
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
         let bytes = text.as_bytes();
         for m in self.card.find_iter(bytes) {
-            if !digit_bounded(bytes, m.start(), m.end()) {
+            if !digit_bounded(bytes, m.start(), m.end()) || glued_to_identifier(bytes, m.start()) {
                 continue;
             }
             let digits: String = m.as_bytes().iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
@@ -71,6 +71,15 @@ fn digit_bounded(bytes: &[u8], s: usize, e: usize) -> bool {
     let dotted_before = before(bytes, s) == Some(b'.') && s >= 2 && bytes[s - 2].is_ascii_digit();
     let dotted_after = at(bytes, e) == Some(b'.') && digit(at(bytes, e + 1));
     !(dotted_before || dotted_after)
+}
+
+/// `blk_5018…`, `blk_-4380…`: a numeric id inside an identifier, not a card.
+fn glued_to_identifier(bytes: &[u8], s: usize) -> bool {
+    match before(bytes, s) {
+        Some(b'_') => true,
+        Some(b'-') => s >= 2 && (bytes[s - 2] == b'_' || bytes[s - 2].is_ascii_alphanumeric()),
+        _ => false,
+    }
 }
 
 /// Digit count and NANP area-code sanity for a phone candidate.
