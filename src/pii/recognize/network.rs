@@ -126,13 +126,13 @@ impl Network {
         for m in self.mac.find_iter(bytes) {
             let (s, e) = (m.start(), m.end());
             let tok = m.as_bytes();
-            let sep = tok[2].max(tok[4]);
-            if sep == b'.' {
+            if tok[4] == b'.' {
                 if !tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
                     sink.push(s, e, PiiType::Mac); // 1234.5678.9012 is a number, not a Cisco MAC
                 }
                 continue;
             }
+            let sep = tok[2];
             // A run continuing another run ("…:aa:bb") is part of something longer.
             if before(bytes, s) == Some(sep) && s >= 2 && bytes[s - 2].is_ascii_hexdigit() {
                 continue;
