@@ -212,8 +212,8 @@ struct Separator {
     value_start: usize,
     /// The key was followed only by a space (CLI flag, `PASS x`).
     space_only: bool,
-    /// The key sits at the start of its line (YAML, .env, TOML): an unquoted value runs to the
-    /// end of the line.
+    /// The key starts its line and takes a colon (YAML): an unquoted value runs to the end of
+    /// the line. (`KEY=value words` in .env files ends at the blank, as shells read it.)
     line_key: bool,
     /// The key is a URL query parameter: `&` ends an unquoted value.
     query: bool,
@@ -253,7 +253,8 @@ fn separator(bytes: &[u8], ks: usize, ke: usize) -> Option<Separator> {
     let indent_only = bytes[ls..ks].iter().all(|b| matches!(b, b' ' | b'\t' | b'-' | b'#'))
         || bytes[ls..ks].starts_with(b"export ");
     let query = matches!(before(bytes, ks), Some(b'?' | b'&'));
-    Some(Separator { value_start: i, space_only, line_key: indent_only && !flag, query })
+    let colon = bytes[ke..i].contains(&b':');
+    Some(Separator { value_start: i, space_only, line_key: indent_only && !flag && colon, query })
 }
 
 /// Splits a key into lower-case words on `_`, `-`, `.` and camelCase.
@@ -316,6 +317,8 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
         "sessionid" | "jsessionid" | "phpsessid" | "sessid" | "signature" | "sig" => KeyClass::Ambiguous,
         "sid" if matches!(prev, Some("session") | None) => KeyClass::Ambiguous,
         "id" if prev == Some("session") => KeyClass::Ambiguous,
+        // tls.key, ca.key, server.key: names of key material (Kubernetes secret data).
+        "key" if seg.len() < key.len() => KeyClass::Secret,
         "key" => match prev {
             None => KeyClass::Ambiguous,
             Some(
