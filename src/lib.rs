@@ -7,4 +7,9 @@
 
 pub mod cli;
 pub mod input;
+pub mod output;
 pub mod pii;
+pub mod review;
+
+#[cfg(feature = "gui")]
+pub mod gui;

@@ -29,7 +29,10 @@ pub enum Command {
     /// List the types TFTSR detects.
     Types,
     /// Start the desktop window (also what `tftsr` with no arguments does).
-    Gui,
+    Gui {
+        /// A log to open right away.
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -104,7 +107,7 @@ pub fn run(command: Command) -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Gui => Ok(ExitCode::SUCCESS),
+        Command::Gui { .. } => Ok(ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -164,7 +167,7 @@ fn run_redact(args: &RedactArgs) -> Result<()> {
     let detector = detector(&args.input)?;
     let (_, loaded) = load(&args.input)?;
     if let (Some(out), Some(inp)) = (&args.output, &args.input.file)
-        && output::same_file(out, inp)
+        && crate::output::same_file(out, inp)
     {
         bail!("refusing to overwrite the input file with its redacted copy; choose another -o path");
     }
@@ -175,7 +178,7 @@ fn run_redact(args: &RedactArgs) -> Result<()> {
     };
     let redacted = redact(&loaded.text, &findings, &vec![true; findings.len()], mode, &mut Pseudonyms::new())?;
     match &args.output {
-        Some(path) => output::write_atomic(path, redacted.text().as_bytes())?,
+        Some(path) => crate::output::write_atomic(path, redacted.text().as_bytes())?,
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(redacted.text().as_bytes())?;
@@ -184,7 +187,7 @@ fn run_redact(args: &RedactArgs) -> Result<()> {
     }
     if let Some(path) = &args.report {
         let report = output::report(&loaded, &redacted, mode);
-        output::write_atomic(path, &serde_json::to_vec_pretty(&report)?)?;
+        crate::output::write_atomic(path, &serde_json::to_vec_pretty(&report)?)?;
     }
     Ok(())
 }

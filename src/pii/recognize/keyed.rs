@@ -382,6 +382,9 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
     }
     let (vs, ve) = match quoted_value(bytes, i, le) {
         Some(span) => span,
+        // `$pw = ConvertTo-SecureString …`: in code, an unquoted right-hand side is an
+        // expression, not a literal (the literal inside it is found on its own).
+        None if bytes[ks] == b'$' => return,
         None => {
             let e = match class {
                 KeyClass::Auth | KeyClass::Cookie | KeyClass::Name => le,

@@ -1,0 +1,158 @@
+//! A scanned document under review: one immutable copy of the text (with its SHA-256), its
+//! findings, and the person's redact/keep decision for each. Redaction always works from this
+//! copy; the file is never read again between detection and redaction.
+
+use crate::input::{Encoding, Loaded};
+use crate::pii::{Finding, Mode, PiiType, Pseudonyms, Redacted, redact, redact::RedactError};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+pub struct Review {
+    pub name: String,
+    pub text: Arc<str>,
+    pub sha256: [u8; 32],
+    pub input_bytes: u64,
+    pub encoding: Encoding,
+    line_starts: Vec<usize>,
+    findings: Vec<Finding>,
+    redact: Vec<bool>,
+}
+
+/// Per-type totals for the side panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TypeCount {
+    pub total: usize,
+    pub redacted: usize,
+}
+
+impl Review {
+    /// Every finding starts as "redact": keeping something is the person's explicit choice.
+    pub fn new(name: String, loaded: Loaded, findings: Vec<Finding>) -> Self {
+        let sha256 = Sha256::digest(loaded.text.as_bytes()).into();
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', loaded.text.as_bytes()).map(|p| p + 1));
+        if line_starts.len() > 1 && *line_starts.last().unwrap_or(&0) == loaded.text.len() {
+            line_starts.pop(); // a trailing newline does not start a line
+        }
+        let redact = vec![true; findings.len()];
+        Review {
+            name,
+            text: Arc::from(loaded.text),
+            sha256,
+            input_bytes: loaded.input_bytes,
+            encoding: loaded.encoding,
+            line_starts,
+            findings,
+            redact,
+        }
+    }
+
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    pub fn decisions(&self) -> &[bool] {
+        &self.redact
+    }
+
+    pub fn is_redacted(&self, i: usize) -> bool {
+        self.redact.get(i).copied().unwrap_or(false)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte range of line `i` (0-based), without its line break.
+    pub fn line_range(&self, i: usize) -> Range<usize> {
+        let start = self.line_starts[i];
+        let mut end = self.line_starts.get(i + 1).map_or(self.text.len(), |n| n - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// Indices of the findings that intersect `range`.
+    pub fn findings_in(&self, range: Range<usize>) -> Range<usize> {
+        let first = self.findings.partition_point(|f| f.end <= range.start);
+        let last = first + self.findings[first..].partition_point(|f| f.start < range.end.max(range.start + 1));
+        first..last
+    }
+
+    /// Flips one finding between redact and keep.
+    pub fn toggle(&mut self, i: usize) {
+        if let Some(d) = self.redact.get_mut(i) {
+            *d = !*d;
+        }
+    }
+
+    /// Redacts (or keeps) every finding of one type.
+    pub fn set_type(&mut self, kind: PiiType, redact_it: bool) {
+        for (f, d) in self.findings.iter().zip(self.redact.iter_mut()) {
+            if f.kind == kind {
+                *d = redact_it;
+            }
+        }
+    }
+
+    pub fn counts(&self) -> BTreeMap<PiiType, TypeCount> {
+        let mut counts: BTreeMap<PiiType, TypeCount> = BTreeMap::new();
+        for (f, &d) in self.findings.iter().zip(&self.redact) {
+            let c = counts.entry(f.kind).or_default();
+            c.total += 1;
+            c.redacted += usize::from(d);
+        }
+        counts
+    }
+
+    pub fn redacted_count(&self) -> usize {
+        self.redact.iter().filter(|d| **d).count()
+    }
+
+    /// The redacted text as decided so far.
+    pub fn redacted(&self, mode: Mode) -> Result<Redacted, RedactError> {
+        redact(&self.text, &self.findings, &self.redact, mode, &mut Pseudonyms::new())
+    }
+}
+
+impl std::fmt::Debug for Review {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Review({} bytes, {} findings)", self.text.len(), self.findings.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::decode;
+    use crate::pii::Detector;
+
+    fn review(text: &str) -> Review {
+        let loaded = decode(text.as_bytes().to_vec()).unwrap();
+        let findings = Detector::builtin().scan(&loaded.text);
+        Review::new("t".into(), loaded, findings)
+    }
+
+    #[test]
+    fn lines_and_findings_per_line() {
+        let r = review("a 10.1.1.1\r\nb\nc 10.2.2.2 10.3.3.3\n");
+        assert_eq!(r.line_count(), 3);
+        assert_eq!(&r.text[r.line_range(0)], "a 10.1.1.1");
+        assert_eq!(r.findings_in(r.line_range(1)), 1..1);
+        assert_eq!(r.findings_in(r.line_range(2)).len(), 2);
+    }
+
+    #[test]
+    fn toggles_change_the_output() {
+        let mut r = review("x 10.1.1.1 y 10.2.2.2");
+        assert_eq!(r.redacted(Mode::Label).unwrap().text(), "x [IPV4] y [IPV4]");
+        r.toggle(1);
+        assert_eq!(r.redacted(Mode::Label).unwrap().text(), "x [IPV4] y 10.2.2.2");
+        r.set_type(PiiType::Ipv4, false);
+        assert_eq!(r.redacted(Mode::Label).unwrap().text(), "x 10.1.1.1 y 10.2.2.2");
+        assert_eq!(r.counts()[&PiiType::Ipv4], TypeCount { total: 2, redacted: 0 });
+    }
+}
