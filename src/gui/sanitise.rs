@@ -104,8 +104,8 @@ impl QuickSanitise {
             ui.selectable_value(&mut self.mode, Mode::Label, "[TYPE]");
             ui.selectable_value(&mut self.mode, Mode::Pseudonym, "[TYPE-n]");
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                ui.label(RichText::new("● offline").color(Color32::from_rgb(0x59, 0xa1, 0x4f)))
-                    .on_hover_text("This window makes no network connection.");
+                ui.label(RichText::new("offline: nothing leaves this machine").color(Color32::from_rgb(0x59, 0xa1, 0x4f)))
+                    .on_hover_text("The quick-sanitise window makes no network connection.");
             });
         });
     }
@@ -157,8 +157,9 @@ impl QuickSanitise {
                 let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), Sense::hover());
                 ui.painter().rect_filled(rect, 2.0, type_color(*kind));
                 let mut all = c.redacted == c.total;
-                let label = format!("{} ({})", kind.name(), c.total);
-                let resp = ui.checkbox(&mut all, label).on_hover_text(format!(
+                let mixed = c.redacted > 0 && c.redacted < c.total;
+                let checkbox = egui::Checkbox::new(&mut all, type_label(*kind, c.total)).indeterminate(mixed);
+                let resp = ui.add(checkbox).on_hover_text(format!(
                     "{}: {} of {} redacted",
                     kind.description(),
                     c.redacted,
@@ -273,7 +274,7 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// Counts shown for each type, in the side panel order (for tests and the status line).
+/// The side panel's label for a type: `ipv4 (12)`.
 pub fn type_label(kind: PiiType, total: usize) -> String {
     format!("{} ({total})", kind.name())
 }
