@@ -240,7 +240,11 @@ fn separator(bytes: &[u8], ks: usize, ke: usize) -> Option<Separator> {
     let mut space_only = false;
     match bytes.get(i) {
         Some(b'=') if bytes.get(i + 1) == Some(&b'>') => i += 2,
-        Some(b'=') if bytes.get(i + 1) != Some(&b'=') => i += 1,
+        // `password == x` compares; `password==x` is a value that starts with '='.
+        Some(b'=') if bytes.get(i + 1) == Some(&b'=') && matches!(bytes.get(i + 2), None | Some(b' ' | b'\t' | b'\n')) => {
+            return None;
+        }
+        Some(b'=') => i += 1,
         Some(b':') if bytes.get(i + 1) == Some(&b'=') => i += 2,
         Some(b':') if !matches!(bytes.get(i + 1), Some(b':' | b'/')) => i += 1,
         _ if (flag || upper_cmd) && blanks > 0 => space_only = true,
