@@ -548,9 +548,10 @@ fn is_placeholder(v: &[u8]) -> bool {
     starts(b"${") || starts(b"{{") || starts(b"%(") || starts(b"$(") || starts(b"{") || starts(b"[")
         || (starts(b"<") && v.ends_with(b">"))
         || v == b"%s"
-        // $VAR, $cred, %VAR%: variables, not values.
+        // $VAR, $cred, %VAR%: variables, not values (upper-case for %…%, where a password
+        // could also start and end with a percent sign).
         || (starts(b"$") && v.len() > 1 && v[1..].iter().all(|b| is_word(*b)))
-        || (starts(b"%") && v.ends_with(b"%") && v.len() > 2)
+        || (starts(b"%") && v.ends_with(b"%") && v.len() > 2 && v[1..v.len() - 1].iter().all(|b| b.is_ascii_uppercase() || *b == b'_'))
 }
 
 /// `Authorization: Bearer xyz` → `xyz`, typed as JWT when it is one.

@@ -6,11 +6,11 @@ use memchr::memmem;
 use regex::bytes::Regex;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-const IPV4: &str = r"(?-u)\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b";
-const IPV6: &str = r"(?i-u)(?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-f]{1,4})?";
-/// Runs of hex pairs (6 = a MAC; 12/14 = the dst:src(:type) field of netfilter logs; 8 = EUI-64)
-/// and the Cisco dotted form.
-const MAC: &str = r"(?i-u)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5,}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5,}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b";
+/// One pass for hex-and-separator shapes: runs of hex pairs (6 = a MAC; 12/14 = the
+/// dst:src(:type) field of netfilter logs; 8 = EUI-64), the Cisco dotted MAC form, then IPv6
+/// candidates (validated by the standard parser). MAC shapes come first: at the same position
+/// the leftmost-first alternation prefers them.
+const HEX: &str = r"(?i-u)[0-9a-f]{2}(?::[0-9a-f]{2}){5,}\b|[0-9a-f]{2}(?:-[0-9a-f]{2}){5,}\b|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}\b|(?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-f]{1,4})?";
 
 /// Top-level domains that only exist inside organisations.
 const INTERNAL_TLDS: &[&str] = &[
@@ -45,9 +45,7 @@ const PUBLIC_DOMAINS: &[&str] = &[
 ];
 
 pub(crate) struct Network {
-    ipv4: Regex,
-    ipv6: Regex,
-    mac: Regex,
+    hex: Regex,
     hostname: Regex,
 }
 
@@ -55,95 +53,41 @@ impl Network {
     pub fn new() -> Self {
         let tlds: Vec<&str> = INTERNAL_TLDS.iter().chain(PUBLIC_TLDS).copied().collect();
         let hostname = format!(
-            r"(?i-u)\b[a-z0-9](?:[a-z0-9_-]{{0,62}}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9_-]{{0,62}}[a-z0-9])?)*\.(?:{})\b",
+            r"(?i-u)[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)*\.(?:{})\b",
             tlds.join("|")
         );
-        Network {
-            ipv4: Regex::new(IPV4).expect("ipv4 pattern"),
-            ipv6: Regex::new(IPV6).expect("ipv6 pattern"),
-            mac: Regex::new(MAC).expect("mac pattern"),
-            hostname: Regex::new(&hostname).expect("hostname pattern"),
-        }
+        Network { hex: Regex::new(HEX).expect("hex pattern"), hostname: Regex::new(&hostname).expect("hostname pattern") }
     }
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
         let bytes = text.as_bytes();
-        self.ipv4s(bytes, sink);
-        self.ipv6s(bytes, sink);
-        self.macs(bytes, sink);
+        self.hex_shapes(bytes, sink);
         emails(bytes, sink);
         url_userinfo(bytes, sink);
         self.hostnames(bytes, sink);
     }
 
-    fn ipv4s(&self, bytes: &[u8], sink: &mut Sink<'_>) {
-        for m in self.ipv4.find_iter(bytes) {
+    fn hex_shapes(&self, bytes: &[u8], sink: &mut Sink<'_>) {
+        for m in self.hex.find_iter(bytes) {
             let (s, e) = (m.start(), m.end());
-            // Part of a longer dotted number (OID, 5-part version): not an address.
-            if before(bytes, s) == Some(b'.') && before(bytes, s - 1).is_some_and(|b| b.is_ascii_digit()) {
+            // Inside a longer word: "foo12:ab…", "deadbeef…".
+            if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 continue;
             }
-            if at(bytes, e) == Some(b'.') && at(bytes, e + 1).is_some_and(|b| b.is_ascii_digit()) {
-                continue;
-            }
-            let Some(addr) = std::str::from_utf8(m.as_bytes()).ok().and_then(parse_ipv4_lenient) else {
-                continue;
-            };
-            if !ipv4_is_personal(addr) || is_version_context(bytes, s) {
-                continue;
-            }
-            sink.push(s, e, PiiType::Ipv4);
-        }
-    }
-
-    fn ipv6s(&self, bytes: &[u8], sink: &mut Sink<'_>) {
-        for m in self.ipv6.find_iter(bytes) {
-            let (s, mut e) = (m.start(), m.end());
-            if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.' || b == b'_') {
-                continue;
-            }
-            if at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                continue;
-            }
-            // A longer run of colon-separated hex is a MAC field or a fingerprint.
-            if at(bytes, e) == Some(b':') && at(bytes, e + 1).is_some_and(|b| b.is_ascii_hexdigit()) {
-                continue;
-            }
-            // "addr 2001:db8::1:" — a trailing single colon is punctuation.
-            if bytes[e - 1] == b':' && bytes[e - 2] != b':' {
-                e -= 1;
-            }
-            let Ok(candidate) = std::str::from_utf8(&bytes[s..e]) else { continue };
-            let Ok(addr) = candidate.parse::<Ipv6Addr>() else { continue };
-            if addr.is_unspecified() || addr.is_loopback() || !ipv6_shape_ok(candidate) {
-                continue;
-            }
-            sink.push(s, e, PiiType::Ipv6);
-        }
-    }
-
-    fn macs(&self, bytes: &[u8], sink: &mut Sink<'_>) {
-        for m in self.mac.find_iter(bytes) {
-            let (s, e) = (m.start(), m.end());
             let tok = m.as_bytes();
-            if tok[4] == b'.' {
+            let pairs = tok.len() >= 17
+                && tok.len() % 3 == 2
+                && matches!(tok[2], b':' | b'-')
+                && tok.iter().enumerate().all(|(i, b)| if i % 3 == 2 { *b == tok[2] } else { b.is_ascii_hexdigit() });
+            if tok.len() == 14 && tok[4] == b'.' && tok[9] == b'.' {
+                // 1234.5678.9012 is a number, not a Cisco MAC.
                 if !tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
-                    sink.push(s, e, PiiType::Mac); // 1234.5678.9012 is a number, not a Cisco MAC
+                    sink.push(s, e, PiiType::Mac);
                 }
-                continue;
-            }
-            let sep = tok[2];
-            // A run continuing another run ("…:aa:bb") is part of something longer.
-            if before(bytes, s) == Some(sep) && s >= 2 && bytes[s - 2].is_ascii_hexdigit() {
-                continue;
-            }
-            match (tok.len() + 1) / 3 {
-                6 | 8 => sink.push(s, e, PiiType::Mac),
-                12 | 14 => {
-                    sink.push(s, s + 17, PiiType::Mac);
-                    sink.push(s + 18, s + 35, PiiType::Mac);
-                }
-                _ => {} // fingerprints (16, 20, 32 pairs) are public material
+            } else if pairs {
+                mac_run(bytes, s, e, sink);
+            } else {
+                ipv6_candidate(bytes, s, e, sink);
             }
         }
     }
@@ -151,7 +95,11 @@ impl Network {
     fn hostnames(&self, bytes: &[u8], sink: &mut Sink<'_>) {
         for m in self.hostname.find_iter(bytes) {
             let (s, e) = (m.start(), m.end());
-            if matches!(before(bytes, s), Some(b'.' | b'-' | b'%' | b'$')) {
+            if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'%' | b'$'))
+            {
+                continue;
+            }
+            if e - s > 253 {
                 continue;
             }
             // Followed by more name: "foo.com.bar", "app.corp-x".
@@ -166,6 +114,68 @@ impl Network {
             }
         }
     }
+}
+
+/// A run of hex pairs: one MAC, two (netfilter's `MAC=dst:src:type`), or a fingerprint.
+fn mac_run(bytes: &[u8], s: usize, e: usize, sink: &mut Sink<'_>) {
+    let sep = bytes[s + 2];
+    // A run continuing another run ("…:aa:bb") is part of something longer.
+    if before(bytes, s) == Some(sep) && s >= 2 && bytes[s - 2].is_ascii_hexdigit() {
+        return;
+    }
+    match (e - s + 1) / 3 {
+        6 | 8 => sink.push(s, e, PiiType::Mac),
+        12 | 14 => {
+            sink.push(s, s + 17, PiiType::Mac);
+            sink.push(s + 18, s + 35, PiiType::Mac);
+        }
+        _ => {} // fingerprints (16, 20, 32 pairs) are public material
+    }
+}
+
+fn ipv6_candidate(bytes: &[u8], s: usize, mut e: usize, sink: &mut Sink<'_>) {
+    if before(bytes, s).is_some_and(|b| b == b':' || b == b'.') {
+        return;
+    }
+    if at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return;
+    }
+    // A longer run of colon-separated hex is a MAC field or a fingerprint.
+    if at(bytes, e) == Some(b':') && at(bytes, e + 1).is_some_and(|b| b.is_ascii_hexdigit()) {
+        return;
+    }
+    // "addr 2001:db8::1:" — a trailing single colon is punctuation.
+    if e - s >= 2 && bytes[e - 1] == b':' && bytes[e - 2] != b':' {
+        e -= 1;
+    }
+    let Ok(candidate) = std::str::from_utf8(&bytes[s..e]) else { return };
+    let Ok(addr) = candidate.parse::<Ipv6Addr>() else { return };
+    if addr.is_unspecified() || addr.is_loopback() || !ipv6_shape_ok(candidate) {
+        return;
+    }
+    sink.push(s, e, PiiType::Ipv6);
+}
+
+/// An IPv4-shaped match (from the numbers pass): checks the octets, the surroundings and the
+/// version-keyword policy.
+pub(crate) fn ipv4_candidate(bytes: &[u8], s: usize, e: usize, sink: &mut Sink<'_>) {
+    // Part of a longer dotted number (OID, 5-part version) or of a word: not an address.
+    if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        || at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return;
+    }
+    if before(bytes, s) == Some(b'.') && before(bytes, s - 1).is_some_and(|b| b.is_ascii_digit()) {
+        return;
+    }
+    if at(bytes, e) == Some(b'.') && at(bytes, e + 1).is_some_and(|b| b.is_ascii_digit()) {
+        return;
+    }
+    let Some(addr) = std::str::from_utf8(&bytes[s..e]).ok().and_then(parse_ipv4_lenient) else { return };
+    if !ipv4_is_personal(addr) || is_version_context(bytes, s) {
+        return;
+    }
+    sink.push(s, e, PiiType::Ipv4);
 }
 
 /// IPv4 with each octet <= 255; leading zeros are tolerated (as some logs print them).

@@ -1,65 +1,71 @@
 //! Numbers that identify people: payment cards (Luhn + brand), US SSNs (issued ranges), phones.
 
+use super::network::ipv4_candidate;
 use super::{Sink, at, before};
 use crate::pii::PiiType;
 use crate::pii::validate::{card_brand_ok, luhn_ok, ssn_ok};
 use regex::bytes::Regex;
 
-/// Grouped 4-4-4-4(-3), Amex/Diners 4-6-5 and 4-6-4, or 13-19 bare digits.
-const CARD: &str = r"(?-u)\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19}";
-const SSN: &str = r"(?-u)\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}";
-/// International (`+` and 1-3 country digits), NANP with parentheses, dashes, dots or `1-`.
-const PHONE: &str = r"(?-u)\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){1,6}|(?:\+?1[ .\-])?\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4}|(?:1-)?\d{3}-\d{3}-\d{4}|\d{3}\.\d{3}\.\d{4}";
+/// One pass over digit shapes, classified afterwards by shape. Order matters for the
+/// leftmost-first alternation: IPv4 dotted quads; SSNs (3-2-4); cards grouped 4-4-4-4(-3),
+/// Amex/Diners 4-6-5 and 4-6-4, or 13-19 bare digits; phones: international (`+` and 1-3 country
+/// digits), NANP with parentheses, dashes, dots or `1-`.
+const NUMERIC: &str = concat!(
+    r"(?-u)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
+    r"|\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}",
+    r"|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19}",
+    r"|\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){1,6}|(?:\+?1[ .\-])?\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4}|(?:1-)?\d{3}-\d{3}-\d{4}|\d{3}\.\d{3}\.\d{4}",
+);
 
 pub(crate) struct Numbers {
-    card: Regex,
-    ssn: Regex,
-    phone: Regex,
+    numeric: Regex,
 }
 
 impl Numbers {
     pub fn new() -> Self {
-        Numbers {
-            card: Regex::new(CARD).expect("card pattern"),
-            ssn: Regex::new(SSN).expect("ssn pattern"),
-            phone: Regex::new(PHONE).expect("phone pattern"),
-        }
+        Numbers { numeric: Regex::new(NUMERIC).expect("numeric pattern") }
     }
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
         let bytes = text.as_bytes();
-        for m in self.card.find_iter(bytes) {
-            if !digit_bounded(bytes, m.start(), m.end()) || glued_to_identifier(bytes, m.start()) {
-                continue;
-            }
-            let digits: String = m.as_bytes().iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
-            if card_brand_ok(&digits) && luhn_ok(&digits) {
-                sink.push(m.start(), m.end(), PiiType::CreditCard);
-            }
-        }
-        for m in self.ssn.find_iter(bytes) {
-            if !digit_bounded(bytes, m.start(), m.end()) {
-                continue;
-            }
-            let digits: String = m.as_bytes().iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
-            if ssn_ok(&digits) {
-                sink.push(m.start(), m.end(), PiiType::Ssn);
-            }
-        }
-        for m in self.phone.find_iter(bytes) {
+        for m in self.numeric.find_iter(bytes) {
             let (s, e) = (m.start(), m.end());
             let tok = m.as_bytes();
-            // A phone may be glued to a word ("oncall_phone415-555-0134") but not to digits.
-            if before(bytes, s).is_some_and(|b| b.is_ascii_digit() || b == b'.' || b == b'+')
-                || at(bytes, e).is_some_and(|b| b.is_ascii_digit())
-            {
-                continue;
-            }
-            if phone_ok(tok) {
-                sink.push(s, e, PiiType::Phone);
+            let dots = tok.iter().filter(|b| **b == b'.').count();
+            if dots == 3 && tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+                ipv4_candidate(bytes, s, e, sink);
+            } else if tok.len() == 11 && matches!(tok[3], b'-' | b' ') && tok[6] == tok[3] && tok[0] != b'+' {
+                if digit_bounded(bytes, s, e) && ssn_ok(&digits(tok)) {
+                    sink.push(s, e, PiiType::Ssn);
+                }
+            } else if tok[0] != b'+' && tok[0] != b'(' && is_card_shape(tok) {
+                let d = digits(tok);
+                if digit_bounded(bytes, s, e) && !glued_to_identifier(bytes, s) && card_brand_ok(&d) && luhn_ok(&d) {
+                    sink.push(s, e, PiiType::CreditCard);
+                }
+            } else {
+                // A phone may be glued to a word ("oncall_phone415-555-0134") but not to digits.
+                if before(bytes, s).is_some_and(|b| b.is_ascii_digit() || b == b'.' || b == b'+')
+                    || at(bytes, e).is_some_and(|b| b.is_ascii_digit())
+                {
+                    continue;
+                }
+                if phone_ok(tok) {
+                    sink.push(s, e, PiiType::Phone);
+                }
             }
         }
     }
+}
+
+fn digits(tok: &[u8]) -> String {
+    tok.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect()
+}
+
+/// Groups of digits separated by single spaces or dashes, 13-19 digits in all.
+fn is_card_shape(tok: &[u8]) -> bool {
+    let n = tok.iter().filter(|b| b.is_ascii_digit()).count();
+    (13..=19).contains(&n) && tok.iter().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-'))
 }
 
 /// Not part of a longer number: no digit (or decimal point + digit) directly around the span.
