@@ -12,8 +12,17 @@ fn main() {
     let path = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/labeled/corpus.log").to_string());
-    let repeat: usize = std::env::var("TFTSR_BENCH_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+        .unwrap_or_else(|| {
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/corpus/labeled/corpus.log"
+            )
+            .to_string()
+        });
+    let repeat: usize = std::env::var("TFTSR_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let one = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     let text = one.repeat(repeat);
     let mb = text.len() as f64 / 1e6;
@@ -30,7 +39,14 @@ fn main() {
         let t = Instant::now();
         let findings = detector.scan(black_box(&text));
         let scan = t.elapsed().as_secs_f64();
-        let r = redact(&text, &findings, &vec![true; findings.len()], Mode::Label, &mut Pseudonyms::new()).unwrap();
+        let r = redact(
+            &text,
+            &findings,
+            &vec![true; findings.len()],
+            Mode::Label,
+            &mut Pseudonyms::new(),
+        )
+        .unwrap();
         let total = t.elapsed().as_secs_f64();
         black_box(r.text().len());
         findings_len = findings.len();
@@ -38,10 +54,22 @@ fn main() {
         best_total = best_total.min(total);
     }
     println!("findings: {findings_len}");
-    println!("scan:          {:7.1} MB/s  ({:.3} s)", mb / best_scan, best_scan);
-    println!("scan+redact:   {:7.1} MB/s  ({:.3} s)", mb / best_total, best_total);
+    println!(
+        "scan:          {:7.1} MB/s  ({:.3} s)",
+        mb / best_scan,
+        best_scan
+    );
+    println!(
+        "scan+redact:   {:7.1} MB/s  ({:.3} s)",
+        mb / best_total,
+        best_total
+    );
     if let Some(peak) = peak_rss_kib() {
-        println!("peak RSS: {:.0} MB ({:.1}x the input)", peak as f64 / 1024.0, peak as f64 * 1024.0 / text.len() as f64);
+        println!(
+            "peak RSS: {:.0} MB ({:.1}x the input)",
+            peak as f64 / 1024.0,
+            peak as f64 * 1024.0 / text.len() as f64
+        );
     }
 }
 

@@ -81,7 +81,10 @@ fn check_metadata(meta: &std::fs::Metadata, cap: u64) -> Result<(), InputError> 
         return Err(InputError::NotRegular);
     }
     if meta.len() > cap {
-        return Err(InputError::TooLarge { size: meta.len(), cap });
+        return Err(InputError::TooLarge {
+            size: meta.len(),
+            cap,
+        });
     }
     Ok(())
 }
@@ -89,7 +92,10 @@ fn check_metadata(meta: &std::fs::Metadata, cap: u64) -> Result<(), InputError> 
 #[cfg(unix)]
 fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
 }
 
 #[cfg(not(unix))]
@@ -101,7 +107,10 @@ fn read_capped(reader: impl Read, cap: u64) -> Result<Vec<u8>, InputError> {
     let mut bytes = Vec::new();
     reader.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
-        return Err(InputError::TooLarge { size: bytes.len() as u64, cap });
+        return Err(InputError::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        });
     }
     Ok(bytes)
 }
@@ -111,10 +120,18 @@ fn read_capped(reader: impl Read, cap: u64) -> Result<Vec<u8>, InputError> {
 pub fn decode(bytes: Vec<u8>) -> Result<Loaded, InputError> {
     let input_bytes = bytes.len() as u64;
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return Ok(Loaded { text: utf16(rest, u16::from_le_bytes)?, encoding: Encoding::Utf16Le, input_bytes });
+        return Ok(Loaded {
+            text: utf16(rest, u16::from_le_bytes)?,
+            encoding: Encoding::Utf16Le,
+            input_bytes,
+        });
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return Ok(Loaded { text: utf16(rest, u16::from_be_bytes)?, encoding: Encoding::Utf16Be, input_bytes });
+        return Ok(Loaded {
+            text: utf16(rest, u16::from_be_bytes)?,
+            encoding: Encoding::Utf16Be,
+            input_bytes,
+        });
     }
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
     if looks_binary(body) {
@@ -127,11 +144,21 @@ pub fn decode(bytes: Vec<u8>) -> Result<Loaded, InputError> {
             if had_bom {
                 bytes.drain(..3);
             }
-            (String::from_utf8(bytes).expect("validated above"), Encoding::Utf8)
+            (
+                String::from_utf8(bytes).expect("validated above"),
+                Encoding::Utf8,
+            )
         }
-        Err(_) => (String::from_utf8_lossy(body).into_owned(), Encoding::Utf8Lossy),
+        Err(_) => (
+            String::from_utf8_lossy(body).into_owned(),
+            Encoding::Utf8Lossy,
+        ),
     };
-    Ok(Loaded { text, encoding, input_bytes })
+    Ok(Loaded {
+        text,
+        encoding,
+        input_bytes,
+    })
 }
 
 fn utf16(body: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, InputError> {
@@ -148,7 +175,10 @@ fn looks_binary(bytes: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    let control = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b)).count();
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
+        .count();
     !head.is_empty() && control * 10 > head.len()
 }
 
@@ -176,7 +206,10 @@ mod tests {
 
     #[test]
     fn binary_is_refused() {
-        assert!(matches!(decode(b"\x7fELF\x02\x01\x01\0\0\0".to_vec()), Err(InputError::Binary)));
+        assert!(matches!(
+            decode(b"\x7fELF\x02\x01\x01\0\0\0".to_vec()),
+            Err(InputError::Binary)
+        ));
     }
 
     #[test]

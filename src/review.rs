@@ -68,7 +68,10 @@ impl Review {
     /// Byte range of line `i` (0-based), without its line break.
     pub fn line_range(&self, i: usize) -> Range<usize> {
         let start = self.line_starts[i];
-        let mut end = self.line_starts.get(i + 1).map_or(self.text.len(), |n| n - 1);
+        let mut end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |n| n - 1);
         if end > start && self.text.as_bytes()[end - 1] == b'\r' {
             end -= 1;
         }
@@ -78,7 +81,8 @@ impl Review {
     /// Indices of the findings that intersect `range`.
     pub fn findings_in(&self, range: Range<usize>) -> Range<usize> {
         let first = self.findings.partition_point(|f| f.end <= range.start);
-        let last = first + self.findings[first..].partition_point(|f| f.start < range.end.max(range.start + 1));
+        let last = first
+            + self.findings[first..].partition_point(|f| f.start < range.end.max(range.start + 1));
         first..last
     }
 
@@ -114,13 +118,24 @@ impl Review {
 
     /// The redacted text as decided so far.
     pub fn redacted(&self, mode: Mode) -> Result<Redacted, RedactError> {
-        redact(&self.text, &self.findings, &self.redact, mode, &mut Pseudonyms::new())
+        redact(
+            &self.text,
+            &self.findings,
+            &self.redact,
+            mode,
+            &mut Pseudonyms::new(),
+        )
     }
 }
 
 impl std::fmt::Debug for Review {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Review({} bytes, {} findings)", self.text.len(), self.findings.len())
+        write!(
+            f,
+            "Review({} bytes, {} findings)",
+            self.text.len(),
+            self.findings.len()
+        )
     }
 }
 
@@ -150,9 +165,21 @@ mod tests {
         let mut r = review("x 10.1.1.1 y 10.2.2.2");
         assert_eq!(r.redacted(Mode::Label).unwrap().text(), "x [IPV4] y [IPV4]");
         r.toggle(1);
-        assert_eq!(r.redacted(Mode::Label).unwrap().text(), "x [IPV4] y 10.2.2.2");
+        assert_eq!(
+            r.redacted(Mode::Label).unwrap().text(),
+            "x [IPV4] y 10.2.2.2"
+        );
         r.set_type(PiiType::Ipv4, false);
-        assert_eq!(r.redacted(Mode::Label).unwrap().text(), "x 10.1.1.1 y 10.2.2.2");
-        assert_eq!(r.counts()[&PiiType::Ipv4], TypeCount { total: 2, redacted: 0 });
+        assert_eq!(
+            r.redacted(Mode::Label).unwrap().text(),
+            "x 10.1.1.1 y 10.2.2.2"
+        );
+        assert_eq!(
+            r.counts()[&PiiType::Ipv4],
+            TypeCount {
+                total: 2,
+                redacted: 0
+            }
+        );
     }
 }

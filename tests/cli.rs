@@ -9,7 +9,11 @@ use std::process::{Command, Output, Stdio};
 fn tftsr(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tftsr"))
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -30,12 +34,18 @@ const SAMPLE: &str = "Dec 10 sshd: Failed password for root from 198.51.100.23 p
 fn redact_stdin_to_stdout() {
     let out = tftsr(&["redact"], Some(SAMPLE.as_bytes()));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "Dec 10 sshd: Failed password for root from [IPV4] port 22\nmail [EMAIL]\nversion 4.2.1.8 ok\n");
+    assert_eq!(
+        text(&out.stdout),
+        "Dec 10 sshd: Failed password for root from [IPV4] port 22\nmail [EMAIL]\nversion 4.2.1.8 ok\n"
+    );
 }
 
 #[test]
 fn pseudonyms_are_consistent_within_a_run() {
-    let out = tftsr(&["redact", "--mode", "pseudonym", "-"], Some(b"a 10.0.0.5 b 10.0.0.6 c 10.0.0.5\n"));
+    let out = tftsr(
+        &["redact", "--mode", "pseudonym", "-"],
+        Some(b"a 10.0.0.5 b 10.0.0.6 c 10.0.0.5\n"),
+    );
     assert_eq!(text(&out.stdout), "a [IPV4-1] b [IPV4-2] c [IPV4-1]\n");
 }
 
@@ -48,7 +58,14 @@ fn redact_to_file_with_report_holds_no_values() {
     let out_path = dir.path().join("out.log");
     let report_path = dir.path().join("report.json");
     let out = tftsr(
-        &["redact", input.to_str().unwrap(), "-o", out_path.to_str().unwrap(), "--report", report_path.to_str().unwrap()],
+        &[
+            "redact",
+            input.to_str().unwrap(),
+            "-o",
+            out_path.to_str().unwrap(),
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -67,7 +84,10 @@ fn redact_to_file_with_report_holds_no_values() {
     let span = &json["spans"][0];
     assert_eq!(span["type"], "ipv4");
     assert_eq!(span["replacement"], "[IPV4]");
-    assert_eq!(&SAMPLE[span["start"].as_u64().unwrap() as usize..span["end"].as_u64().unwrap() as usize], "198.51.100.23");
+    assert_eq!(
+        &SAMPLE[span["start"].as_u64().unwrap() as usize..span["end"].as_u64().unwrap() as usize],
+        "198.51.100.23"
+    );
 }
 
 #[test]
@@ -79,7 +99,10 @@ fn scan_jsonl_is_exact_and_exit_codes_follow_grep() {
     assert_eq!(lines[1], r#"{"start":70,"end":90,"type":"email","line":2}"#);
     assert_eq!(lines.len(), 2);
 
-    let none = tftsr(&["scan", "--format", "jsonl", "-"], Some(b"nothing to see here\n"));
+    let none = tftsr(
+        &["scan", "--format", "jsonl", "-"],
+        Some(b"nothing to see here\n"),
+    );
     assert_eq!(none.status.code(), Some(0));
     assert!(none.stdout.is_empty());
 }
@@ -98,14 +121,28 @@ fn scan_text_format_and_type_filter() {
 fn terms_patterns_and_allow_list() {
     let input = b"ACME Corp ticket INC-12345 from 198.51.100.23 and 203.0.113.9\n";
     let out = tftsr(
-        &["redact", "--term", "acme corp", "--pattern", r"INC-\d+", "--allow", "203.0.113.9"],
+        &[
+            "redact",
+            "--term",
+            "acme corp",
+            "--pattern",
+            r"INC-\d+",
+            "--allow",
+            "203.0.113.9",
+        ],
         Some(input),
     );
-    assert_eq!(text(&out.stdout), "[CUSTOM_TERM] ticket [CUSTOM_PATTERN] from [IPV4] and 203.0.113.9\n");
+    assert_eq!(
+        text(&out.stdout),
+        "[CUSTOM_TERM] ticket [CUSTOM_PATTERN] from [IPV4] and 203.0.113.9\n"
+    );
     let bad = tftsr(&["redact", "--pattern", "(unclosed"], Some(input));
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("custom pattern #1 is not a valid regular expression"));
-    assert!(!text(&bad.stderr).contains("unclosed"), "the pattern text is not echoed");
+    assert!(
+        !text(&bad.stderr).contains("unclosed"),
+        "the pattern text is not echoed"
+    );
 }
 
 fn assert_error(out: &Output, needle: &str) {
@@ -120,19 +157,43 @@ fn assert_error(out: &Output, needle: &str) {
 fn bad_inputs_are_one_line_errors_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    assert_error(&tftsr(&["redact", &format!("{d}/missing.log")], None), "no such file");
+    assert_error(
+        &tftsr(&["redact", &format!("{d}/missing.log")], None),
+        "no such file",
+    );
     assert_error(&tftsr(&["scan", d], None), "is a directory");
     assert_error(&tftsr(&["redact", "/dev/null"], None), "not a regular file");
 
     let big = dir.path().join("big.log");
     std::fs::write(&big, vec![b'a'; 2 * 1024 * 1024 + 10]).unwrap();
-    assert_error(&tftsr(&["redact", big.to_str().unwrap(), "--max-size", "2"], None), "over the 2097152-byte limit");
-    assert_eq!(tftsr(&["redact", big.to_str().unwrap(), "--max-size", "3", "-o", &format!("{d}/o")], None).status.code(), Some(0));
+    assert_error(
+        &tftsr(&["redact", big.to_str().unwrap(), "--max-size", "2"], None),
+        "over the 2097152-byte limit",
+    );
+    assert_eq!(
+        tftsr(
+            &[
+                "redact",
+                big.to_str().unwrap(),
+                "--max-size",
+                "3",
+                "-o",
+                &format!("{d}/o")
+            ],
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
 
     let bin = dir.path().join("a.out");
     std::fs::write(&bin, b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0").unwrap();
     assert_error(&tftsr(&["scan", bin.to_str().unwrap()], None), "binary");
-    assert_error(&tftsr(&["redact"], Some(b"\x00\x01\x02\x03 binary")), "binary");
+    assert_error(
+        &tftsr(&["redact"], Some(b"\x00\x01\x02\x03 binary")),
+        "binary",
+    );
 }
 
 #[cfg(unix)]
@@ -140,9 +201,18 @@ fn bad_inputs_are_one_line_errors_with_exit_2() {
 fn a_fifo_is_refused_without_blocking() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     // Nobody writes to the FIFO: if tftsr opened it blocking, this would hang.
-    assert_error(&tftsr(&["scan", fifo.to_str().unwrap()], None), "not a regular file");
+    assert_error(
+        &tftsr(&["scan", fifo.to_str().unwrap()], None),
+        "not a regular file",
+    );
 }
 
 #[test]
@@ -151,7 +221,10 @@ fn refuses_to_overwrite_its_input() {
     let input = dir.path().join("in.log");
     std::fs::write(&input, SAMPLE).unwrap();
     let p = input.to_str().unwrap();
-    assert_error(&tftsr(&["redact", p, "-o", p], None), "refusing to overwrite the input");
+    assert_error(
+        &tftsr(&["redact", p, "-o", p], None),
+        "refusing to overwrite the input",
+    );
     assert_eq!(std::fs::read_to_string(&input).unwrap(), SAMPLE);
 }
 
@@ -182,7 +255,13 @@ fn redact_keeps_line_count_on_every_loghub_sample() {
         }
         seen += 1;
         let out = tftsr(&["redact", path.to_str().unwrap()], None);
-        assert_eq!(out.status.code(), Some(0), "{}: {}", path.display(), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
         let original = std::fs::read(&path).unwrap();
         let count = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count();
         assert_eq!(count(&out.stdout), count(&original), "{}", path.display());
@@ -193,12 +272,19 @@ fn redact_keeps_line_count_on_every_loghub_sample() {
 
 /// No dotted quad survives except loopback/unspecified and quads after a version keyword.
 fn assert_no_personal_ipv4(out: &str, path: &Path) {
-    let re = regex::Regex::new(r"(^|[^\d.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})($|[^\d.])").unwrap();
+    let re =
+        regex::Regex::new(r"(^|[^\d.])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})($|[^\d.])").unwrap();
     for line in out.lines() {
         for c in re.captures_iter(line) {
             let ip = &c[2];
             let prefix = &line[..c.get(2).unwrap().start()];
-            let ok = ip.starts_with("127.") || ip == "0.0.0.0" || prefix.ends_with("~~") || prefix.to_lowercase().trim_end_matches([' ', '=']).ends_with("version");
+            let ok = ip.starts_with("127.")
+                || ip == "0.0.0.0"
+                || prefix.ends_with("~~")
+                || prefix
+                    .to_lowercase()
+                    .trim_end_matches([' ', '='])
+                    .ends_with("version");
             assert!(ok, "{}: an address survived in: {line}", path.display());
         }
     }

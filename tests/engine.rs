@@ -8,12 +8,19 @@ use proptest::prelude::*;
 use tftsr::pii::{Detector, DetectorOptions, Finding, Mode, PiiType, Pseudonyms, redact};
 
 fn found(text: &str) -> Vec<(PiiType, String)> {
-    Detector::builtin().scan(text).into_iter().map(|f| (f.kind, text[f.start..f.end].to_string())).collect()
+    Detector::builtin()
+        .scan(text)
+        .into_iter()
+        .map(|f| (f.kind, text[f.start..f.end].to_string()))
+        .collect()
 }
 
 fn assert_finds(text: &str, kind: PiiType, value: &str) {
     let f = found(text);
-    assert!(f.contains(&(kind, value.to_string())), "expected {kind} {value:?} in {text:?}, got {f:?}");
+    assert!(
+        f.contains(&(kind, value.to_string())),
+        "expected {kind} {value:?} in {text:?}, got {f:?}"
+    );
 }
 
 fn assert_clean(text: &str) {
@@ -25,16 +32,52 @@ fn assert_clean(text: &str) {
 fn network_types() {
     assert_finds("from 10.42.7.19 port 22", PiiType::Ipv4, "10.42.7.19");
     assert_finds("[client 203.0.113.5:8080]", PiiType::Ipv4, "203.0.113.5");
-    assert_finds("addr=[2001:db8::1:2:3]:443", PiiType::Ipv6, "2001:db8::1:2:3");
-    assert_finds("podIP=\"::ffff:98.33.231.212\"", PiiType::Ipv6, "::ffff:98.33.231.212");
-    assert_finds("NIC 0E:4F:7D:6C:D1:BD up", PiiType::Mac, "0E:4F:7D:6C:D1:BD");
+    assert_finds(
+        "addr=[2001:db8::1:2:3]:443",
+        PiiType::Ipv6,
+        "2001:db8::1:2:3",
+    );
+    assert_finds(
+        "podIP=\"::ffff:98.33.231.212\"",
+        PiiType::Ipv6,
+        "::ffff:98.33.231.212",
+    );
+    assert_finds(
+        "NIC 0E:4F:7D:6C:D1:BD up",
+        PiiType::Mac,
+        "0E:4F:7D:6C:D1:BD",
+    );
     assert_finds("mac 18-94-84-01-AA-5E", PiiType::Mac, "18-94-84-01-AA-5E");
-    assert_finds("DHCPACK to 85b6.b84c.0b8d via eth1", PiiType::Mac, "85b6.b84c.0b8d");
-    assert_finds("mail alice%40acme.com ok", PiiType::Email, "alice%40acme.com");
-    assert_finds("connect db-prod-07.corp.example.com:5432", PiiType::Hostname, "db-prod-07.corp.example.com");
-    assert_finds("host ip-10-0-3-17.ec2.internal", PiiType::Hostname, "ip-10-0-3-17.ec2.internal");
-    assert_finds("https://bob:pw9@git.corp.internal/x", PiiType::UrlCredentials, "bob:pw9");
-    assert_finds("dsn=postgres://app:Fake-pw@db.lan/orders", PiiType::DbConnection, "app:Fake-pw");
+    assert_finds(
+        "DHCPACK to 85b6.b84c.0b8d via eth1",
+        PiiType::Mac,
+        "85b6.b84c.0b8d",
+    );
+    assert_finds(
+        "mail alice%40acme.com ok",
+        PiiType::Email,
+        "alice%40acme.com",
+    );
+    assert_finds(
+        "connect db-prod-07.corp.example.com:5432",
+        PiiType::Hostname,
+        "db-prod-07.corp.example.com",
+    );
+    assert_finds(
+        "host ip-10-0-3-17.ec2.internal",
+        PiiType::Hostname,
+        "ip-10-0-3-17.ec2.internal",
+    );
+    assert_finds(
+        "https://bob:pw9@git.corp.internal/x",
+        PiiType::UrlCredentials,
+        "bob:pw9",
+    );
+    assert_finds(
+        "dsn=postgres://app:Fake-pw@db.lan/orders",
+        PiiType::DbConnection,
+        "app:Fake-pw",
+    );
 }
 
 #[test]
@@ -54,26 +97,84 @@ fn network_decoys() {
 #[test]
 fn secrets_by_key_and_shape() {
     assert_finds("password=Winter2024!", PiiType::Password, "Winter2024!");
-    assert_finds(r#"{"password": "p@ss w0rd"}"#, PiiType::Password, "p@ss w0rd");
-    assert_finds(r#"{\"password\":\"esc4ped\"}"#, PiiType::Password, "esc4ped");
-    assert_finds("--password hunter22 --verbose", PiiType::Password, "hunter22");
+    assert_finds(
+        r#"{"password": "p@ss w0rd"}"#,
+        PiiType::Password,
+        "p@ss w0rd",
+    );
+    assert_finds(
+        r#"{\"password\":\"esc4ped\"}"#,
+        PiiType::Password,
+        "esc4ped",
+    );
+    assert_finds(
+        "--password hunter22 --verbose",
+        PiiType::Password,
+        "hunter22",
+    );
     assert_finds("DB_PASSWORD=abc123xyz", PiiType::Password, "abc123xyz");
-    assert_finds("  client_secret: s3cr3tvalue", PiiType::ApiKey, "s3cr3tvalue");
-    assert_finds("Server=db1;Database=x;User ID=sa;Password=Fake9!;", PiiType::DbConnection, "Fake9!");
-    assert_finds("Authorization: Basic ZmFrZTpmYWtl", PiiType::BearerToken, "ZmFrZTpmYWtl");
-    assert_finds("htpasswd -b /etc/.htpasswd admin Fake123", PiiType::Password, "Fake123");
-    assert_finds("$pw = ConvertTo-SecureString 'Fake!pw' -AsPlainText", PiiType::Password, "Fake!pw");
-    assert_finds("CREATE USER x IDENTIFIED BY 'Fake#pw'", PiiType::Password, "Fake#pw");
-    assert_finds("redis-cli: AUTH fakeauth99", PiiType::Password, "fakeauth99");
+    assert_finds(
+        "  client_secret: s3cr3tvalue",
+        PiiType::ApiKey,
+        "s3cr3tvalue",
+    );
+    assert_finds(
+        "Server=db1;Database=x;User ID=sa;Password=Fake9!;",
+        PiiType::DbConnection,
+        "Fake9!",
+    );
+    assert_finds(
+        "Authorization: Basic ZmFrZTpmYWtl",
+        PiiType::BearerToken,
+        "ZmFrZTpmYWtl",
+    );
+    assert_finds(
+        "htpasswd -b /etc/.htpasswd admin Fake123",
+        PiiType::Password,
+        "Fake123",
+    );
+    assert_finds(
+        "$pw = ConvertTo-SecureString 'Fake!pw' -AsPlainText",
+        PiiType::Password,
+        "Fake!pw",
+    );
+    assert_finds(
+        "CREATE USER x IDENTIFIED BY 'Fake#pw'",
+        PiiType::Password,
+        "Fake#pw",
+    );
+    assert_finds(
+        "redis-cli: AUTH fakeauth99",
+        PiiType::Password,
+        "fakeauth99",
+    );
     let aws_secret = common::fake("", 40, common::ALNUM);
-    assert_finds(&format!("aws_secret_access_key = {aws_secret}"), PiiType::AwsSecretKey, &aws_secret);
+    assert_finds(
+        &format!("aws_secret_access_key = {aws_secret}"),
+        PiiType::AwsSecretKey,
+        &aws_secret,
+    );
     let aws_id = common::fake("ASIA", 16, common::UPPER_DIGITS);
-    assert_finds(&format!("key {aws_id} used"), PiiType::AwsAccessKeyId, &aws_id);
+    assert_finds(
+        &format!("key {aws_id} used"),
+        PiiType::AwsAccessKeyId,
+        &aws_id,
+    );
     let gh = common::fake("ghp_", 36, common::ALNUM);
     assert_finds(&format!("token {gh}"), PiiType::GithubToken, &gh);
-    let jwt = format!("eyJ{}.eyJ{}.{}", common::fake("", 20, common::ALNUM), common::fake("", 30, common::ALNUM), common::fake("", 40, common::ALNUM));
+    let jwt = format!(
+        "eyJ{}.eyJ{}.{}",
+        common::fake("", 20, common::ALNUM),
+        common::fake("", 30, common::ALNUM),
+        common::fake("", 40, common::ALNUM)
+    );
     assert_finds(&format!("Authorization: Bearer {jwt}"), PiiType::Jwt, &jwt);
-    let hook = format!("https://hooks.slack.com/services/T{}/B{}/{}", common::fake("", 8, common::UPPER_DIGITS), common::fake("", 10, common::UPPER_DIGITS), common::fake("", 24, common::ALNUM));
+    let hook = format!(
+        "https://hooks.slack.com/services/T{}/B{}/{}",
+        common::fake("", 8, common::UPPER_DIGITS),
+        common::fake("", 10, common::UPPER_DIGITS),
+        common::fake("", 24, common::ALNUM)
+    );
     assert_finds(&format!("url={hook}"), PiiType::SlackToken, &hook);
 }
 
@@ -89,15 +190,35 @@ fn secret_decoys() {
 
 #[test]
 fn numbers_and_identity() {
-    assert_finds("card 4111 1111 1111 1111 ok", PiiType::CreditCard, "4111 1111 1111 1111");
-    assert_finds("pan=378282246310005", PiiType::CreditCard, "378282246310005");
+    assert_finds(
+        "card 4111 1111 1111 1111 ok",
+        PiiType::CreditCard,
+        "4111 1111 1111 1111",
+    );
+    assert_finds(
+        "pan=378282246310005",
+        PiiType::CreditCard,
+        "378282246310005",
+    );
     assert_finds("ssn 123-45-6789", PiiType::Ssn, "123-45-6789");
     assert_finds(r#""tax_id":"216109635""#, PiiType::Ssn, "216109635");
     assert_finds("call (415) 555-0134 now", PiiType::Phone, "(415) 555-0134");
-    assert_finds("mobile +44 20 7946 0958", PiiType::Phone, "+44 20 7946 0958");
+    assert_finds(
+        "mobile +44 20 7946 0958",
+        PiiType::Phone,
+        "+44 20 7946 0958",
+    );
     assert_finds("File \"/home/jdoe/app.py\"", PiiType::HomeUsername, "jdoe");
-    assert_finds(r#"{"name":"Ana María Núñez","id":1}"#, PiiType::PersonName, "Ana María Núñez");
-    assert_finds("ticket opened by Carl Lowe (carl@example.org)", PiiType::PersonName, "Carl Lowe");
+    assert_finds(
+        r#"{"name":"Ana María Núñez","id":1}"#,
+        PiiType::PersonName,
+        "Ana María Núñez",
+    );
+    assert_finds(
+        "ticket opened by Carl Lowe (carl@example.org)",
+        PiiType::PersonName,
+        "Carl Lowe",
+    );
 }
 
 #[test]
@@ -107,7 +228,9 @@ fn number_decoys() {
     assert_clean("inode 1076126419 order_id=3125855217 took 1532ms pid=4242");
     assert_clean("blk_-9092685890953655332 and blk_5018797996887008111");
     assert_clean("ts 1709815042630128 and epoch 1700000000000");
-    assert_clean("request 123e4567-e89b-12d3-a456-426614174000 sha 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b");
+    assert_clean(
+        "request 123e4567-e89b-12d3-a456-426614174000 sha 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+    );
     assert_clean("offset +0000] and +0530");
 }
 
@@ -136,7 +259,10 @@ fn overlapping_candidates_resolve_to_disjoint_spans_without_fragments() {
     for fragment in ["4111", "Fake-pw9", "blob", "ops@", "db.corp"] {
         assert!(!out.contains(fragment), "{fragment} survived in {out}");
     }
-    assert_eq!(out, "[HOSTNAME] https://[URL_CREDENTIALS]@[HOSTNAME]/x [EMAIL]");
+    assert_eq!(
+        out,
+        "[HOSTNAME] https://[URL_CREDENTIALS]@[HOSTNAME]/x [EMAIL]"
+    );
 }
 
 #[test]
@@ -149,12 +275,26 @@ fn options_types_terms_patterns_allow() {
     };
     let d = Detector::new(&opts).unwrap();
     let text = "globex INC-1234 10.1.2.3 boss@example.org other@example.org";
-    let kinds: Vec<(PiiType, &str)> = d.scan(text).iter().map(|f| (f.kind, &text[f.start..f.end])).collect();
+    let kinds: Vec<(PiiType, &str)> = d
+        .scan(text)
+        .iter()
+        .map(|f| (f.kind, &text[f.start..f.end]))
+        .collect();
     assert_eq!(
         kinds,
-        vec![(PiiType::CustomTerm, "globex"), (PiiType::CustomPattern, "INC-1234"), (PiiType::Email, "other@example.org")]
+        vec![
+            (PiiType::CustomTerm, "globex"),
+            (PiiType::CustomPattern, "INC-1234"),
+            (PiiType::Email, "other@example.org")
+        ]
     );
-    assert!(Detector::new(&DetectorOptions { patterns: vec!["a*".into()], ..Default::default() }).is_err());
+    assert!(
+        Detector::new(&DetectorOptions {
+            patterns: vec!["a*".into()],
+            ..Default::default()
+        })
+        .is_err()
+    );
 }
 
 #[test]
@@ -168,12 +308,28 @@ fn labeled_corpus_stays_above_the_bar() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let span = |v: &serde_json::Value| (v["start"].as_u64().unwrap() as usize, v["end"].as_u64().unwrap() as usize);
+    let span = |v: &serde_json::Value| {
+        (
+            v["start"].as_u64().unwrap() as usize,
+            v["end"].as_u64().unwrap() as usize,
+        )
+    };
     let findings = Detector::builtin().scan(&text);
     let overlaps = |s: usize, e: usize, f: &Finding| f.start < e && s < f.end;
-    let pos: Vec<_> = labels.iter().filter(|l| l["kind"] == "pos").map(span).collect();
-    let other: Vec<_> = labels.iter().filter(|l| l["kind"] == "ignore").map(span).collect();
-    let detected = pos.iter().filter(|(s, e)| findings.iter().any(|f| overlaps(*s, *e, f))).count();
+    let pos: Vec<_> = labels
+        .iter()
+        .filter(|l| l["kind"] == "pos")
+        .map(span)
+        .collect();
+    let other: Vec<_> = labels
+        .iter()
+        .filter(|l| l["kind"] == "ignore")
+        .map(span)
+        .collect();
+    let detected = pos
+        .iter()
+        .filter(|(s, e)| findings.iter().any(|f| overlaps(*s, *e, f)))
+        .count();
     let (mut tp, mut fp) = (0, 0);
     for f in &findings {
         if pos.iter().any(|(s, e)| overlaps(*s, *e, f)) {

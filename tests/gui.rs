@@ -26,7 +26,10 @@ fn window(text: &str) -> Harness<'static, Window> {
 fn window_with(text: &str, tofu: bool) -> Harness<'static, Window> {
     let loaded = decode(text.as_bytes().to_vec()).unwrap();
     let findings = Detector::builtin().scan(&loaded.text);
-    let view = QuickSanitise { review: Some(Review::new("fixture.log".into(), loaded, findings)), ..Default::default() };
+    let view = QuickSanitise {
+        review: Some(Review::new("fixture.log".into(), loaded, findings)),
+        ..Default::default()
+    };
     let mut builder = Harness::builder().with_size([1200.0, 600.0]);
     if tofu {
         builder = builder.allow_missing_glyphs();
@@ -36,22 +39,41 @@ fn window_with(text: &str, tofu: bool) -> Harness<'static, Window> {
             let commands = w.view.ui(ui);
             w.commands.extend(commands);
         },
-        Window { view, commands: Vec::new() },
+        Window {
+            view,
+            commands: Vec::new(),
+        },
     );
     harness.run();
     harness
 }
 
 fn redacted(h: &Harness<'_, Window>) -> String {
-    h.state().view.review.as_ref().unwrap().redacted(Mode::Label).unwrap().text().to_string()
+    h.state()
+        .view
+        .review
+        .as_ref()
+        .unwrap()
+        .redacted(Mode::Label)
+        .unwrap()
+        .text()
+        .to_string()
 }
 
 #[test]
 fn every_finding_starts_redacted() {
     let h = window(FIXTURE);
     let out = redacted(&h);
-    for value in ["198.51.100.23", "203.0.113.77", "jane.doe@example.org", "relay01.corp.internal"] {
-        assert!(!out.contains(value), "{value} should be redacted by default");
+    for value in [
+        "198.51.100.23",
+        "203.0.113.77",
+        "jane.doe@example.org",
+        "relay01.corp.internal",
+    ] {
+        assert!(
+            !out.contains(value),
+            "{value} should be redacted by default"
+        );
     }
     assert!(out.contains("Failed password for root from [IPV4] port 38926"));
 }
@@ -62,8 +84,14 @@ fn clicking_a_finding_keeps_it_and_clicking_again_redacts_it() {
     h.get_by_label("203.0.113.77").click();
     h.run();
     let out = redacted(&h);
-    assert!(out.contains("from 203.0.113.77 port 40001"), "clicked finding is kept: {out}");
-    assert!(!out.contains("198.51.100.23"), "the other address stays redacted");
+    assert!(
+        out.contains("from 203.0.113.77 port 40001"),
+        "clicked finding is kept: {out}"
+    );
+    assert!(
+        !out.contains("198.51.100.23"),
+        "the other address stays redacted"
+    );
 
     h.get_by_label("203.0.113.77").click();
     h.run();
@@ -77,7 +105,10 @@ fn a_type_toggle_keeps_all_of_that_type() {
     h.run();
     let out = redacted(&h);
     assert!(out.contains("198.51.100.23") && out.contains("203.0.113.77"));
-    assert!(!out.contains("jane.doe@example.org"), "other types are untouched");
+    assert!(
+        !out.contains("jane.doe@example.org"),
+        "other types are untouched"
+    );
     let counts = h.state().view.review.as_ref().unwrap().counts();
     assert_eq!(counts[&PiiType::Ipv4].redacted, 0);
     assert_eq!(counts[&PiiType::Email].redacted, 1);
@@ -89,9 +120,15 @@ fn the_redacted_view_shows_replacements_and_the_status_bar_counts() {
     h.get_by_label("Redacted").click();
     h.run();
     assert!(h.state().view.show_redacted);
-    assert!(h.query_by_label("198.51.100.23").is_none(), "the value is hidden in the redacted view");
+    assert!(
+        h.query_by_label("198.51.100.23").is_none(),
+        "the value is hidden in the redacted view"
+    );
     assert_eq!(h.get_all_by_label("[IPV4]").count(), 2);
-    assert!(h.query_by_label_contains("4 findings · 4 redacted · 0 kept").is_some());
+    assert!(
+        h.query_by_label_contains("4 findings · 4 redacted · 0 kept")
+            .is_some()
+    );
 }
 
 #[test]
@@ -101,7 +138,10 @@ fn shortcuts_and_buttons_ask_the_app_for_dialogs() {
     h.run();
     h.get_by_label("Open…").click();
     h.run();
-    assert_eq!(h.state().commands, vec![Command::PickSavePath, Command::PickFile]);
+    assert_eq!(
+        h.state().commands,
+        vec![Command::PickSavePath, Command::PickFile]
+    );
 }
 
 #[test]
@@ -119,7 +159,10 @@ fn empty_window_invites_a_file() {
             let commands = w.view.ui(ui);
             w.commands.extend(commands);
         },
-        Window { view: QuickSanitise::default(), commands: Vec::new() },
+        Window {
+            view: QuickSanitise::default(),
+            commands: Vec::new(),
+        },
     );
     h.run();
     assert!(h.query_by_label_contains("Drop a log here").is_some());

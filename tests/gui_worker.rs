@@ -13,7 +13,11 @@ fn worker() -> Worker {
 
 fn next(w: &Worker) -> Event {
     loop {
-        match w.events.recv_timeout(Duration::from_secs(30)).expect("an event within 30 s") {
+        match w
+            .events
+            .recv_timeout(Duration::from_secs(30))
+            .expect("an event within 30 s")
+        {
             Event::Progress { .. } => continue,
             e => return e,
         }
@@ -37,7 +41,9 @@ fn open_scan_and_save_a_redacted_copy() {
     std::fs::write(&log, "login from 198.51.100.23\npassword=Fake-pw-123 ok\n").unwrap();
     let w = worker();
     w.send(open(log.clone(), false)).unwrap();
-    let Event::Opened { id: 7, review } = next(&w) else { panic!("expected Opened") };
+    let Event::Opened { id: 7, review } = next(&w) else {
+        panic!("expected Opened")
+    };
     assert_eq!(review.findings().len(), 2);
 
     let out = dir.path().join("chosen").join("copy.log");
@@ -53,10 +59,21 @@ fn open_scan_and_save_a_redacted_copy() {
         mode: Mode::Label,
     })
     .unwrap();
-    let Event::Saved { id: 8, redacted: 1, .. } = next(&w) else { panic!("expected Saved") };
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "login from 198.51.100.23\npassword=[PASSWORD] ok\n");
+    let Event::Saved {
+        id: 8, redacted: 1, ..
+    } = next(&w)
+    else {
+        panic!("expected Saved")
+    };
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "login from 198.51.100.23\npassword=[PASSWORD] ok\n"
+    );
     // Nothing was written beside the original.
-    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(beside.len(), 2, "{beside:?}");
 }
 
@@ -65,7 +82,9 @@ fn a_directory_fails_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let w = worker();
     w.send(open(dir.path().to_path_buf(), false)).unwrap();
-    let Event::Failed { id: 7, message } = next(&w) else { panic!("expected Failed") };
+    let Event::Failed { id: 7, message } = next(&w) else {
+        panic!("expected Failed")
+    };
     assert!(message.contains("is a directory"), "{message}");
 }
 
@@ -74,10 +93,18 @@ fn a_directory_fails_with_a_clear_message() {
 fn a_fifo_is_refused_without_blocking() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let w = worker();
     w.send(open(fifo, false)).unwrap();
-    let Event::Failed { message, .. } = next(&w) else { panic!("expected Failed") };
+    let Event::Failed { message, .. } = next(&w) else {
+        panic!("expected Failed")
+    };
     assert!(message.contains("not a regular file"), "{message}");
 }
 

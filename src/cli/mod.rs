@@ -120,15 +120,27 @@ pub fn run(command: Command) -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The input's display name and decoded text; warns on stderr about lossy decoding.
 fn load(args: &InputArgs) -> Result<(String, Loaded)> {
-    let cap = args.max_size.checked_mul(1024 * 1024).context("--max-size is too large")?;
+    let cap = args
+        .max_size
+        .checked_mul(1024 * 1024)
+        .context("--max-size is too large")?;
     let (name, loaded) = match args.file.as_deref() {
-        None => ("<stdin>".to_string(), input::load_reader(std::io::stdin().lock(), cap)),
-        Some(p) if p == Path::new("-") => ("<stdin>".to_string(), input::load_reader(std::io::stdin().lock(), cap)),
+        None => (
+            "<stdin>".to_string(),
+            input::load_reader(std::io::stdin().lock(), cap),
+        ),
+        Some(p) if p == Path::new("-") => (
+            "<stdin>".to_string(),
+            input::load_reader(std::io::stdin().lock(), cap),
+        ),
         Some(p) => (p.display().to_string(), input::load_file(p, cap)),
     };
     let loaded = loaded.with_context(|| name.clone())?;
@@ -137,7 +149,9 @@ fn load(args: &InputArgs) -> Result<(String, Loaded)> {
             "tftsr: warning: {name} is not valid UTF-8; invalid bytes were replaced with U+FFFD and offsets refer to the decoded text"
         ),
         Encoding::Utf16Le | Encoding::Utf16Be => {
-            eprintln!("tftsr: note: {name} is UTF-16; it was decoded and offsets refer to the UTF-8 text")
+            eprintln!(
+                "tftsr: note: {name} is UTF-16; it was decoded and offsets refer to the UTF-8 text"
+            )
         }
         Encoding::Utf8 => {}
     }
@@ -148,7 +162,12 @@ fn detector(args: &InputArgs) -> Result<Detector> {
     let enabled = if args.types.is_empty() {
         None
     } else {
-        let set = args.types.iter().filter(|t| !t.trim().is_empty()).map(|t| t.parse::<PiiType>()).collect::<Result<BTreeSet<_>, _>>()?;
+        let set = args
+            .types
+            .iter()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| t.parse::<PiiType>())
+            .collect::<Result<BTreeSet<_>, _>>()?;
         if set.is_empty() {
             bail!("--types needs at least one type name");
         }
@@ -156,10 +175,23 @@ fn detector(args: &InputArgs) -> Result<Detector> {
     };
     let mut terms = args.terms.clone();
     if let Some(path) = &args.terms_file {
-        let loaded = input::load_file(path, 4 * 1024 * 1024).with_context(|| format!("terms file {}", path.display()))?;
-        terms.extend(loaded.text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
+        let loaded = input::load_file(path, 4 * 1024 * 1024)
+            .with_context(|| format!("terms file {}", path.display()))?;
+        terms.extend(
+            loaded
+                .text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from),
+        );
     }
-    let options = DetectorOptions { enabled, terms, patterns: args.patterns.clone(), allow: args.allow.clone() };
+    let options = DetectorOptions {
+        enabled,
+        terms,
+        patterns: args.patterns.clone(),
+        allow: args.allow.clone(),
+    };
     Ok(Detector::new(&options)?)
 }
 
@@ -169,14 +201,22 @@ fn run_redact(args: &RedactArgs) -> Result<()> {
     if let (Some(out), Some(inp)) = (&args.output, &args.input.file)
         && crate::output::same_file(out, inp)
     {
-        bail!("refusing to overwrite the input file with its redacted copy; choose another -o path");
+        bail!(
+            "refusing to overwrite the input file with its redacted copy; choose another -o path"
+        );
     }
     let findings = detector.scan(&loaded.text);
     let mode = match args.mode {
         ModeArg::Label => Mode::Label,
         ModeArg::Pseudonym => Mode::Pseudonym,
     };
-    let redacted = redact(&loaded.text, &findings, &vec![true; findings.len()], mode, &mut Pseudonyms::new())?;
+    let redacted = redact(
+        &loaded.text,
+        &findings,
+        &vec![true; findings.len()],
+        mode,
+        &mut Pseudonyms::new(),
+    )?;
     match &args.output {
         Some(path) => crate::output::write_atomic(path, redacted.text().as_bytes())?,
         None => {
@@ -212,5 +252,9 @@ fn run_scan(args: &ScanArgs) -> Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(if findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -35,10 +35,17 @@ pub fn report<'a>(loaded: &Loaded, redacted: &'a Redacted, mode: Mode) -> Report
     Report {
         tool: "tftsr",
         version: env!("CARGO_PKG_VERSION"),
-        input: InputInfo { bytes: loaded.input_bytes, encoding },
+        input: InputInfo {
+            bytes: loaded.input_bytes,
+            encoding,
+        },
         mode,
         total: redacted.spans().len(),
-        counts: redacted.counts().into_iter().map(|(k, v)| (k.name(), v)).collect(),
+        counts: redacted
+            .counts()
+            .into_iter()
+            .map(|(k, v)| (k.name(), v))
+            .collect(),
         output_sha256: hex(&redacted.sha256()),
         spans: redacted.spans(),
     }

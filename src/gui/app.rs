@@ -20,8 +20,13 @@ impl TftsrApp {
     pub fn new(ctx: &egui::Context, open: Option<PathBuf>) -> std::io::Result<Self> {
         let repaint_ctx = ctx.clone();
         let worker = Worker::start(move || repaint_ctx.request_repaint())?;
-        let mut app =
-            TftsrApp { view: QuickSanitise::default(), worker, next_id: 1, active_scan: None, dialog_open: false };
+        let mut app = TftsrApp {
+            view: QuickSanitise::default(),
+            worker,
+            next_id: 1,
+            active_scan: None,
+            dialog_open: false,
+        };
         if let Some(path) = open {
             app.apply(Command::Open(path), ctx);
         }
@@ -38,15 +43,35 @@ impl TftsrApp {
             Command::PickFile => self.dialog(ctx, false),
             Command::PickSavePath => self.dialog(ctx, true),
             Command::Open(path) => {
-                let label = path.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+                let label = path
+                    .file_name()
+                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
                 let options = self.view.options();
                 let max_bytes = self.view.max_bytes();
-                self.start_scan(label, |id, cancel| Request::Open { id, path, options, max_bytes, cancel });
+                self.start_scan(label, |id, cancel| Request::Open {
+                    id,
+                    path,
+                    options,
+                    max_bytes,
+                    cancel,
+                });
             }
             Command::Rescan => {
-                let Some(review) = &self.view.review else { return };
-                let (name, text, options) = (review.name.clone(), review.text.clone(), self.view.options());
-                self.start_scan(name.clone(), |id, cancel| Request::Rescan { id, name, text, options, cancel });
+                let Some(review) = &self.view.review else {
+                    return;
+                };
+                let (name, text, options) = (
+                    review.name.clone(),
+                    review.text.clone(),
+                    self.view.options(),
+                );
+                self.start_scan(name.clone(), |id, cancel| Request::Rescan {
+                    id,
+                    name,
+                    text,
+                    options,
+                    cancel,
+                });
             }
             Command::Cancel => {
                 if let Some((_, cancel)) = &self.active_scan {
@@ -56,7 +81,11 @@ impl TftsrApp {
         }
     }
 
-    fn start_scan(&mut self, label: String, request: impl FnOnce(RequestId, Arc<AtomicBool>) -> Request) {
+    fn start_scan(
+        &mut self,
+        label: String,
+        request: impl FnOnce(RequestId, Arc<AtomicBool>) -> Request,
+    ) {
         if let Some((_, old)) = self.active_scan.take() {
             old.store(true, Ordering::Relaxed);
         }
@@ -65,7 +94,10 @@ impl TftsrApp {
         match self.worker.send(request(id, cancel.clone())) {
             Ok(()) => {
                 self.active_scan = Some((id, cancel));
-                self.view.scanning = Some(Scanning { label, fraction: 0.0 });
+                self.view.scanning = Some(Scanning {
+                    label,
+                    fraction: 0.0,
+                });
                 self.view.message = None;
             }
             Err(e) => self.view.message = Some(e.to_string()),
@@ -83,17 +115,23 @@ impl TftsrApp {
         }
         let events = self.worker.event_sender.clone();
         let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new().name("tftsr-dialog".into()).spawn(move || {
-            let event = if save {
-                let dialog = rfd::FileDialog::new().set_title("Save redacted copy");
-                Event::PickedSave(dialog.set_file_name(suggested.unwrap_or_default()).save_file())
-            } else {
-                Event::PickedOpen(rfd::FileDialog::new().set_title("Open a log").pick_file())
-            };
-            if events.send(event).is_ok() {
-                ctx.request_repaint();
-            }
-        });
+        let spawned = std::thread::Builder::new()
+            .name("tftsr-dialog".into())
+            .spawn(move || {
+                let event = if save {
+                    let dialog = rfd::FileDialog::new().set_title("Save redacted copy");
+                    Event::PickedSave(
+                        dialog
+                            .set_file_name(suggested.unwrap_or_default())
+                            .save_file(),
+                    )
+                } else {
+                    Event::PickedOpen(rfd::FileDialog::new().set_title("Open a log").pick_file())
+                };
+                if events.send(event).is_ok() {
+                    ctx.request_repaint();
+                }
+            });
         match spawned {
             Ok(_) => self.dialog_open = true,
             Err(_) => self.view.message = Some("Could not open the file dialog.".into()),
@@ -124,7 +162,9 @@ impl TftsrApp {
                 self.view.message = Some(message);
             }
             Event::Saved { path, redacted, .. } => {
-                let name = path.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+                let name = path
+                    .file_name()
+                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
                 self.view.message = Some(format!("Saved {name} ({redacted} values redacted)."));
             }
             Event::PickedOpen(path) => {

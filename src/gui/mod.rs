@@ -24,7 +24,11 @@ pub fn run(open: Option<PathBuf>) -> eframe::Result {
         persist_window: false,
         ..Default::default()
     };
-    eframe::run_native("TFTSR", options, Box::new(move |cc| Ok(Box::new(TftsrApp::new(&cc.egui_ctx, open)?))))
+    eframe::run_native(
+        "TFTSR",
+        options,
+        Box::new(move |cc| Ok(Box::new(TftsrApp::new(&cc.egui_ctx, open)?))),
+    )
 }
 
 /// One colour per type, the same everywhere (log view, side panel).

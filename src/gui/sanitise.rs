@@ -7,8 +7,8 @@ use crate::input::DEFAULT_MAX_BYTES;
 use crate::pii::{DetectorOptions, Mode, PiiType};
 use crate::review::Review;
 use eframe::egui::{
-    self, Align, CentralPanel, Color32, Key, KeyboardShortcut, Label, Layout, Modifiers, Panel, ProgressBar,
-    RichText, ScrollArea, Sense, TextStyle, TextWrapMode,
+    self, Align, CentralPanel, Color32, Key, KeyboardShortcut, Label, Layout, Modifiers, Panel,
+    ProgressBar, RichText, ScrollArea, Sense, TextStyle, TextWrapMode,
 };
 use std::path::PathBuf;
 
@@ -53,8 +53,18 @@ pub struct QuickSanitise {
 impl QuickSanitise {
     /// Detector options from the rules panel.
     pub fn options(&self) -> DetectorOptions {
-        let lines = |s: &str| s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
-        DetectorOptions { terms: lines(&self.terms), allow: lines(&self.allow), ..Default::default() }
+        let lines = |s: &str| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        DetectorOptions {
+            terms: lines(&self.terms),
+            allow: lines(&self.allow),
+            ..Default::default()
+        }
     }
 
     pub fn max_bytes(&self) -> u64 {
@@ -67,7 +77,10 @@ impl QuickSanitise {
         self.shortcuts(ui, &mut commands);
         Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut commands));
         Panel::bottom("status").show(ui, |ui| self.status_ui(ui, &mut commands));
-        Panel::left("findings").resizable(true).default_size(230.0).show(ui, |ui| self.findings_ui(ui, &mut commands));
+        Panel::left("findings")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| self.findings_ui(ui, &mut commands));
         CentralPanel::default().show(ui, |ui| self.log_ui(ui, &mut commands));
         commands
     }
@@ -89,11 +102,19 @@ impl QuickSanitise {
         ui.horizontal(|ui| {
             ui.heading("TFTSR");
             ui.separator();
-            if ui.button("Open…").on_hover_text("Open a log (Ctrl+O), or drop one on the window").clicked() {
+            if ui
+                .button("Open…")
+                .on_hover_text("Open a log (Ctrl+O), or drop one on the window")
+                .clicked()
+            {
                 commands.push(Command::PickFile);
             }
             let can_save = self.review.is_some() && self.scanning.is_none();
-            if ui.add_enabled(can_save, egui::Button::new("Save redacted…")).on_hover_text("Save a redacted copy (Ctrl+S)").clicked() {
+            if ui
+                .add_enabled(can_save, egui::Button::new("Save redacted…"))
+                .on_hover_text("Save a redacted copy (Ctrl+S)")
+                .clicked()
+            {
                 commands.push(Command::PickSavePath);
             }
             ui.separator();
@@ -104,8 +125,11 @@ impl QuickSanitise {
             ui.selectable_value(&mut self.mode, Mode::Label, "[TYPE]");
             ui.selectable_value(&mut self.mode, Mode::Pseudonym, "[TYPE-n]");
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                ui.label(RichText::new("offline: nothing leaves this machine").color(Color32::from_rgb(0x59, 0xa1, 0x4f)))
-                    .on_hover_text("The quick-sanitise window makes no network connection.");
+                ui.label(
+                    RichText::new("offline: nothing leaves this machine")
+                        .color(Color32::from_rgb(0x59, 0xa1, 0x4f)),
+                )
+                .on_hover_text("The quick-sanitise window makes no network connection.");
             });
         });
     }
@@ -114,7 +138,11 @@ impl QuickSanitise {
         ui.horizontal(|ui| {
             if let Some(scan) = &self.scanning {
                 ui.label(format!("Scanning {}", scan.label));
-                ui.add(ProgressBar::new(scan.fraction).desired_width(200.0).show_percentage());
+                ui.add(
+                    ProgressBar::new(scan.fraction)
+                        .desired_width(200.0)
+                        .show_percentage(),
+                );
                 if ui.button("Cancel").clicked() {
                     commands.push(Command::Cancel);
                 }
@@ -148,7 +176,11 @@ impl QuickSanitise {
             return;
         };
         ui.heading(format!("Findings ({})", review.findings().len()));
-        ui.label(RichText::new("Untick a type to keep all of it.").small().weak());
+        ui.label(
+            RichText::new("Untick a type to keep all of it.")
+                .small()
+                .weak(),
+        );
         ui.separator();
         let counts = review.counts();
         let mut changes = Vec::new();
@@ -158,7 +190,8 @@ impl QuickSanitise {
                 ui.painter().rect_filled(rect, 2.0, type_color(*kind));
                 let mut all = c.redacted == c.total;
                 let mixed = c.redacted > 0 && c.redacted < c.total;
-                let checkbox = egui::Checkbox::new(&mut all, type_label(*kind, c.total)).indeterminate(mixed);
+                let checkbox =
+                    egui::Checkbox::new(&mut all, type_label(*kind, c.total)).indeterminate(mixed);
                 let resp = ui.add(checkbox).on_hover_text(format!(
                     "{}: {} of {} redacted",
                     kind.description(),
@@ -176,9 +209,17 @@ impl QuickSanitise {
         ui.separator();
         egui::CollapsingHeader::new("Terms and allow-list").show(ui, |ui| {
             ui.label("Also redact (one per line):");
-            ui.add(egui::TextEdit::multiline(&mut self.terms).desired_rows(3).hint_text("ACME Corp"));
+            ui.add(
+                egui::TextEdit::multiline(&mut self.terms)
+                    .desired_rows(3)
+                    .hint_text("ACME Corp"),
+            );
             ui.label("Never redact (one per line):");
-            ui.add(egui::TextEdit::multiline(&mut self.allow).desired_rows(3).hint_text("10.0.0.1"));
+            ui.add(
+                egui::TextEdit::multiline(&mut self.allow)
+                    .desired_rows(3)
+                    .hint_text("10.0.0.1"),
+            );
             if ui.button("Rescan with these rules").clicked() {
                 commands.push(Command::Rescan);
             }
@@ -186,14 +227,23 @@ impl QuickSanitise {
     }
 
     fn log_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
-        let dropped: Vec<PathBuf> =
-            ui.ctx().input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
         if let Some(path) = dropped.into_iter().next() {
             commands.push(Command::Open(path));
         }
         let Some(review) = &self.review else {
             ui.centered_and_justified(|ui| {
-                ui.label(RichText::new("Drop a log here, or press Ctrl+O").heading().weak());
+                ui.label(
+                    RichText::new("Drop a log here, or press Ctrl+O")
+                        .heading()
+                        .weak(),
+                );
             });
             return;
         };
@@ -201,11 +251,16 @@ impl QuickSanitise {
         let digits = review.line_count().to_string().len();
         let mut toggles = Vec::new();
         let show_redacted = self.show_redacted;
-        ScrollArea::both().auto_shrink(false).show_rows(ui, row_height, review.line_count(), |ui, rows| {
-            for line in rows {
-                line_ui(ui, review, line, digits, show_redacted, &mut toggles);
-            }
-        });
+        ScrollArea::both().auto_shrink(false).show_rows(
+            ui,
+            row_height,
+            review.line_count(),
+            |ui, rows| {
+                for line in rows {
+                    line_ui(ui, review, line, digits, show_redacted, &mut toggles);
+                }
+            },
+        );
         if let Some(review) = &mut self.review {
             for i in toggles {
                 review.toggle(i);
@@ -215,12 +270,26 @@ impl QuickSanitise {
 }
 
 /// One log line: its number, then plain text and clickable findings side by side.
-fn line_ui(ui: &mut egui::Ui, review: &Review, line: usize, digits: usize, show_redacted: bool, toggles: &mut Vec<usize>) {
+fn line_ui(
+    ui: &mut egui::Ui,
+    review: &Review,
+    line: usize,
+    digits: usize,
+    show_redacted: bool,
+    toggles: &mut Vec<usize>,
+) {
     let range = review.line_range(line);
     let text = &review.text;
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 0.0;
-        ui.add(Label::new(RichText::new(format!("{:>digits$}  ", line + 1)).monospace().weak()).selectable(false));
+        ui.add(
+            Label::new(
+                RichText::new(format!("{:>digits$}  ", line + 1))
+                    .monospace()
+                    .weak(),
+            )
+            .selectable(false),
+        );
         let mut pos = range.start;
         for i in review.findings_in(range.clone()) {
             let f = review.findings()[i];
@@ -233,19 +302,38 @@ fn line_ui(ui: &mut egui::Ui, review: &Review, line: usize, digits: usize, show_
             let color = type_color(f.kind);
             let shown = if show_redacted && redacted {
                 // A multi-line finding shows its replacement once, on its first line.
-                if f.start >= range.start { format!("[{}]", f.kind.label()) } else { "▒".to_string() }
+                if f.start >= range.start {
+                    format!("[{}]", f.kind.label())
+                } else {
+                    "▒".to_string()
+                }
             } else {
                 display(&text[s..e])
             };
             let rich = if redacted {
-                RichText::new(shown).monospace().background_color(color.gamma_multiply(0.55)).color(Color32::WHITE)
+                RichText::new(shown)
+                    .monospace()
+                    .background_color(color.gamma_multiply(0.55))
+                    .color(Color32::WHITE)
             } else {
                 RichText::new(shown).monospace().underline().color(color)
             };
-            let action = if redacted { "redacted — click to keep" } else { "kept — click to redact" };
+            let action = if redacted {
+                "redacted — click to keep"
+            } else {
+                "kept — click to redact"
+            };
             let resp = ui
-                .add(Label::new(rich).sense(Sense::click()).wrap_mode(TextWrapMode::Extend))
-                .on_hover_text(format!("{} ({})\n{action}", f.kind.name(), f.kind.description()));
+                .add(
+                    Label::new(rich)
+                        .sense(Sense::click())
+                        .wrap_mode(TextWrapMode::Extend),
+                )
+                .on_hover_text(format!(
+                    "{} ({})\n{action}",
+                    f.kind.name(),
+                    f.kind.description()
+                ));
             if resp.clicked() {
                 toggles.push(i);
             }
@@ -263,7 +351,11 @@ fn plain(ui: &mut egui::Ui, s: &str) {
 
 /// Tabs as spaces so columns line up; an empty line still takes a row.
 fn display(s: &str) -> String {
-    if s.is_empty() { " ".to_string() } else { s.replace('\t', "    ") }
+    if s.is_empty() {
+        " ".to_string()
+    } else {
+        s.replace('\t', "    ")
+    }
 }
 
 fn human_size(bytes: u64) -> String {

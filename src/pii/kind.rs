@@ -192,7 +192,11 @@ impl fmt::Display for PiiType {
 pub struct UnknownType(pub String);
 
 fn known_names() -> String {
-    PiiType::ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+    PiiType::ALL
+        .iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl FromStr for PiiType {

@@ -14,7 +14,9 @@ pub use kind::PiiType;
 pub use redact::{Mode, Pseudonyms, Redacted, ReplacedSpan, redact};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use recognize::{Sink, identity::Identity, keyed::Keyed, network::Network, numbers::Numbers, tokens::Tokens};
+use recognize::{
+    Sink, identity::Identity, keyed::Keyed, network::Network, numbers::Numbers, tokens::Tokens,
+};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 use std::ops::ControlFlow;
@@ -81,7 +83,12 @@ pub struct Detector {
 impl Detector {
     /// Compiles the built-in recognizers plus the person's terms and patterns.
     pub fn new(options: &DetectorOptions) -> Result<Self, OptionsError> {
-        let terms: Vec<&str> = options.terms.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).collect();
+        let terms: Vec<&str> = options
+            .terms
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
         let terms = if terms.is_empty() {
             None
         } else {
@@ -110,7 +117,8 @@ impl Detector {
                 enabled[t as usize] = set.contains(&t);
             }
             // Custom terms and patterns are on when given, unless types were listed without them.
-            enabled[PiiType::CustomTerm as usize] = set.contains(&PiiType::CustomTerm) || !options.terms.is_empty();
+            enabled[PiiType::CustomTerm as usize] =
+                set.contains(&PiiType::CustomTerm) || !options.terms.is_empty();
             enabled[PiiType::CustomPattern as usize] =
                 set.contains(&PiiType::CustomPattern) || !options.patterns.is_empty();
         }
@@ -122,7 +130,12 @@ impl Detector {
             identity: Identity::new(),
             terms,
             patterns,
-            allow: options.allow.iter().map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()).collect(),
+            allow: options
+                .allow
+                .iter()
+                .map(|a| a.trim().to_lowercase())
+                .filter(|a| !a.is_empty())
+                .collect(),
             enabled,
         })
     }
@@ -134,14 +147,19 @@ impl Detector {
 
     /// Finds every enabled type in `text`; findings are disjoint and sorted by start.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
-        self.scan_with(text, &mut |_| ControlFlow::Continue(())).unwrap_or_default()
+        self.scan_with(text, &mut |_| ControlFlow::Continue(()))
+            .unwrap_or_default()
     }
 
     /// Like [`scan`](Self::scan), reporting progress in `0.0..=1.0` between passes; returns
     /// `None` when `progress` asks to stop.
-    pub fn scan_with(&self, text: &str, progress: &mut dyn FnMut(f32) -> ControlFlow<()>) -> Option<Vec<Finding>> {
+    pub fn scan_with(
+        &self,
+        text: &str,
+        progress: &mut dyn FnMut(f32) -> ControlFlow<()>,
+    ) -> Option<Vec<Finding>> {
         let mut sink = Sink::new(text);
-        let passes: [(&dyn Fn(&mut Sink<'_>), f32); 6] = [
+        let passes: [(&Pass<'_>, f32); 6] = [
             (&|s| self.tokens.scan(text, s), 0.10),
             (&|s| self.keyed.scan(text, s), 0.30),
             (&|s| self.network.scan(text, s), 0.70),
@@ -158,7 +176,9 @@ impl Detector {
             .candidates
             .into_iter()
             .filter(|c| self.enabled[c.kind as usize])
-            .filter(|c| self.allow.is_empty() || !self.allow.contains(&text[c.start..c.end].to_lowercase()))
+            .filter(|c| {
+                self.allow.is_empty() || !self.allow.contains(&text[c.start..c.end].to_lowercase())
+            })
             .collect();
         Some(overlap::resolve(text, candidates))
     }
@@ -176,6 +196,9 @@ impl Detector {
         }
     }
 }
+
+/// One recognizer pass over the whole text.
+type Pass<'a> = dyn Fn(&mut Sink<'_>) + 'a;
 
 /// 1-based line number of each finding, computed in one pass (findings sorted by start).
 pub fn line_numbers(text: &str, findings: &[Finding]) -> Vec<usize> {

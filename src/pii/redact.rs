@@ -27,7 +27,9 @@ impl std::str::FromStr for Mode {
         match s {
             "label" => Ok(Mode::Label),
             "pseudonym" => Ok(Mode::Pseudonym),
-            other => Err(format!("unknown mode '{other}' (expected label or pseudonym)")),
+            other => Err(format!(
+                "unknown mode '{other}' (expected label or pseudonym)"
+            )),
         }
     }
 }
@@ -47,9 +49,11 @@ impl Pseudonyms {
     fn number(&mut self, kind: PiiType, value: &str) -> usize {
         // Host names, e-mails and custom terms are case-insensitive: one entity, one number.
         let key = match kind {
-            PiiType::Hostname | PiiType::Email | PiiType::CustomTerm | PiiType::Mac | PiiType::Ipv6 => {
-                value.to_lowercase()
-            }
+            PiiType::Hostname
+            | PiiType::Email
+            | PiiType::CustomTerm
+            | PiiType::Mac
+            | PiiType::Ipv6 => value.to_lowercase(),
             _ => value.to_string(),
         };
         let next = &mut self.next;
@@ -95,7 +99,6 @@ pub enum RedactError {
 pub struct Redacted {
     text: String,
     spans: Vec<ReplacedSpan>,
-    source_sha256: [u8; 32],
 }
 
 impl Redacted {
@@ -105,11 +108,6 @@ impl Redacted {
 
     pub fn spans(&self) -> &[ReplacedSpan] {
         &self.spans
-    }
-
-    /// SHA-256 of the original text this was redacted from.
-    pub fn source_sha256(&self) -> [u8; 32] {
-        self.source_sha256
     }
 
     /// SHA-256 of the redacted text.
@@ -133,8 +131,24 @@ impl Redacted {
 
 impl std::fmt::Debug for Redacted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Redacted({} bytes, {} spans)", self.text.len(), self.spans.len())
+        write!(
+            f,
+            "Redacted({} bytes, {} spans)",
+            self.text.len(),
+            self.spans.len()
+        )
     }
+}
+
+/// `[IPV4]`, built once per type.
+fn label(kind: PiiType) -> &'static str {
+    static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    &LABELS.get_or_init(|| {
+        PiiType::ALL
+            .iter()
+            .map(|t| format!("[{}]", t.label()))
+            .collect()
+    })[kind as usize]
 }
 
 /// Replaces each finding whose decision is `true` (redact); `false` keeps it. `decisions` must
@@ -147,13 +161,20 @@ pub fn redact(
     pseudonyms: &mut Pseudonyms,
 ) -> Result<Redacted, RedactError> {
     if decisions.len() != findings.len() {
-        return Err(RedactError::DecisionCount { decisions: decisions.len(), findings: findings.len() });
+        return Err(RedactError::DecisionCount {
+            decisions: decisions.len(),
+            findings: findings.len(),
+        });
     }
     let mut out = String::with_capacity(text.len());
     let mut spans = Vec::new();
     let mut pos = 0;
     for (i, (f, &redact_it)) in findings.iter().zip(decisions).enumerate() {
-        if f.start > f.end || f.end > text.len() || !text.is_char_boundary(f.start) || !text.is_char_boundary(f.end) {
+        if f.start > f.end
+            || f.end > text.len()
+            || !text.is_char_boundary(f.start)
+            || !text.is_char_boundary(f.end)
+        {
             return Err(RedactError::BadOffsets(i));
         }
         if f.start < pos {
@@ -164,16 +185,27 @@ pub fn redact(
         }
         out.push_str(&text[pos..f.start]);
         let replacement = match mode {
-            Mode::Label => format!("[{}]", f.kind.label()),
-            Mode::Pseudonym => format!("[{}-{}]", f.kind.label(), pseudonyms.number(f.kind, &text[f.start..f.end])),
+            Mode::Label => label(f.kind).to_string(),
+            Mode::Pseudonym => format!(
+                "[{}-{}]",
+                f.kind.label(),
+                pseudonyms.number(f.kind, &text[f.start..f.end])
+            ),
         };
         let out_start = out.len();
         out.push_str(&replacement);
-        spans.push(ReplacedSpan { start: f.start, end: f.end, kind: f.kind, replacement, out_start, out_end: out.len() });
+        spans.push(ReplacedSpan {
+            start: f.start,
+            end: f.end,
+            kind: f.kind,
+            replacement,
+            out_start,
+            out_end: out.len(),
+        });
         pos = f.end;
     }
     out.push_str(&text[pos..]);
-    Ok(Redacted { text: out, spans, source_sha256: Sha256::digest(text.as_bytes()).into() })
+    Ok(Redacted { text: out, spans })
 }
 
 #[cfg(test)]
@@ -188,7 +220,14 @@ mod tests {
     fn labels_and_kept_findings() {
         let text = "a 10.0.0.1 b 10.0.0.2 c";
         let fs = [f(2, 10, PiiType::Ipv4), f(13, 21, PiiType::Ipv4)];
-        let r = redact(text, &fs, &[true, false], Mode::Label, &mut Pseudonyms::new()).unwrap();
+        let r = redact(
+            text,
+            &fs,
+            &[true, false],
+            Mode::Label,
+            &mut Pseudonyms::new(),
+        )
+        .unwrap();
         assert_eq!(r.text(), "a [IPV4] b 10.0.0.2 c");
         assert_eq!(r.spans()[0].out_start, 2);
         assert_eq!(r.spans()[0].out_end, 8);
@@ -197,8 +236,19 @@ mod tests {
     #[test]
     fn pseudonyms_are_consistent() {
         let text = "x y x";
-        let fs = [f(0, 1, PiiType::Hostname), f(2, 3, PiiType::Hostname), f(4, 5, PiiType::Hostname)];
-        let r = redact(text, &fs, &[true; 3], Mode::Pseudonym, &mut Pseudonyms::new()).unwrap();
+        let fs = [
+            f(0, 1, PiiType::Hostname),
+            f(2, 3, PiiType::Hostname),
+            f(4, 5, PiiType::Hostname),
+        ];
+        let r = redact(
+            text,
+            &fs,
+            &[true; 3],
+            Mode::Pseudonym,
+            &mut Pseudonyms::new(),
+        )
+        .unwrap();
         assert_eq!(r.text(), "[HOSTNAME-1] [HOSTNAME-2] [HOSTNAME-1]");
     }
 
@@ -206,10 +256,37 @@ mod tests {
     fn bad_findings_are_errors_not_panics() {
         let text = "héllo";
         let mut p = Pseudonyms::new();
-        assert_eq!(redact(text, &[f(0, 2, PiiType::Ipv4)], &[true], Mode::Label, &mut p).unwrap_err(), RedactError::BadOffsets(0));
-        assert_eq!(redact(text, &[f(0, 99, PiiType::Ipv4)], &[true], Mode::Label, &mut p).unwrap_err(), RedactError::BadOffsets(0));
         assert_eq!(
-            redact(text, &[f(0, 3, PiiType::Ipv4), f(1, 4, PiiType::Ipv4)], &[true, true], Mode::Label, &mut p).unwrap_err(),
+            redact(
+                text,
+                &[f(0, 2, PiiType::Ipv4)],
+                &[true],
+                Mode::Label,
+                &mut p
+            )
+            .unwrap_err(),
+            RedactError::BadOffsets(0)
+        );
+        assert_eq!(
+            redact(
+                text,
+                &[f(0, 99, PiiType::Ipv4)],
+                &[true],
+                Mode::Label,
+                &mut p
+            )
+            .unwrap_err(),
+            RedactError::BadOffsets(0)
+        );
+        assert_eq!(
+            redact(
+                text,
+                &[f(0, 3, PiiType::Ipv4), f(1, 4, PiiType::Ipv4)],
+                &[true, true],
+                Mode::Label,
+                &mut p
+            )
+            .unwrap_err(),
             RedactError::Unordered(1)
         );
         assert!(redact(text, &[], &[true], Mode::Label, &mut p).is_err());

@@ -17,21 +17,27 @@ pub fn luhn_ok(s: &str) -> bool {
         double = !double;
         count += 1;
     }
-    count > 0 && sum % 10 == 0
+    count > 0 && sum.is_multiple_of(10)
 }
 
 /// True when `digits` (ASCII digits only) has the prefix and length of a known card brand:
 /// Visa, Mastercard (incl. 2-series), Amex, Discover, JCB, Diners, UnionPay, Maestro.
 pub fn card_brand_ok(digits: &str) -> bool {
     let n = digits.len();
-    let p = |k: usize| digits.get(..k).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
+    let p = |k: usize| {
+        digits
+            .get(..k)
+            .and_then(|x| x.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
     let visa = digits.starts_with('4') && matches!(n, 13 | 16 | 19);
     let mastercard = ((51..=55).contains(&p(2)) || (2221..=2720).contains(&p(4))) && n == 16;
     let amex = matches!(p(2), 34 | 37) && n == 15;
-    let discover = (p(4) == 6011 || p(2) == 65 || (644..=649).contains(&p(3)))
-        && (16..=19).contains(&n);
+    let discover =
+        (p(4) == 6011 || p(2) == 65 || (644..=649).contains(&p(3))) && (16..=19).contains(&n);
     let jcb = (3528..=3589).contains(&p(4)) && (16..=19).contains(&n);
-    let diners = ((300..=305).contains(&p(3)) || matches!(p(2), 36 | 38 | 39)) && (14..=19).contains(&n);
+    let diners =
+        ((300..=305).contains(&p(3)) || matches!(p(2), 36 | 38 | 39)) && (14..=19).contains(&n);
     let unionpay = p(2) == 62 && (16..=19).contains(&n);
     let maestro = matches!(p(2), 50 | 56 | 57 | 58 | 63 | 67) && (12..=19).contains(&n);
     visa || mastercard || amex || discover || jcb || diners || unionpay || maestro

@@ -21,9 +21,15 @@ pub fn corpus_dir() -> PathBuf {
 pub fn redact_all(text: &str) -> String {
     let detector = Detector::builtin();
     let findings = detector.scan(text);
-    redact(text, &findings, &vec![true; findings.len()], Mode::Label, &mut Pseudonyms::new())
-        .expect("findings apply")
-        .into_text()
+    redact(
+        text,
+        &findings,
+        &vec![true; findings.len()],
+        Mode::Label,
+        &mut Pseudonyms::new(),
+    )
+    .expect("findings apply")
+    .into_text()
 }
 
 /// A fake token built at run time, so no secret scanner mistakes the repository for a leak:

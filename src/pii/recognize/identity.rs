@@ -1,36 +1,62 @@
 //! Who a line is about: user names in home directories, person names in CSV exports with a
 //! header, and names introduced by a cue ("opened by Carl Lowe", "Author: Jason Harvey").
 
-use super::{Sink, before, line_end};
+use super::{Sink, line_end};
 use crate::pii::PiiType;
 use crate::pii::recognize::numbers::phone_ok;
 use crate::pii::validate::ssn_ok;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use memchr::memchr_iter;
+use memchr::{memchr_iter, memmem};
 
-const HOME_PREFIXES: &[&str] = &["/home/", "/Users/", "/export/home/", ":\\Users\\", ":\\\\Users\\\\", ":/Users/"];
-const NOT_USERS: &[&str] = &["public", "default", "default user", "all users", "shared", "defaultapppool", "guest"];
+const NOT_USERS: &[&str] = &[
+    "public",
+    "default",
+    "default user",
+    "all users",
+    "shared",
+    "defaultapppool",
+    "guest",
+];
 
 /// Cues after which two or three capitalised words are a person's name.
 const NAME_CUES: &[&str] = &[
-    "opened by ", "created by ", "submitted by ", "reported by ", "assigned to ", "approved by ", "requested by ",
-    "for user ", "Author: ", "author: ", "From: ", "To: ", "Cc: ", "contact ", "Contact: ", "signed by ",
-    "on behalf of ", "customer ", "employee ", "Dear ", "Hi ", "Hello ", "owner: ", "Owner: ",
+    "opened by ",
+    "created by ",
+    "submitted by ",
+    "reported by ",
+    "assigned to ",
+    "approved by ",
+    "requested by ",
+    "for user ",
+    "Author: ",
+    "author: ",
+    "From: ",
+    "To: ",
+    "Cc: ",
+    "contact ",
+    "Contact: ",
+    "signed by ",
+    "on behalf of ",
+    "customer ",
+    "employee ",
+    "Dear ",
+    "Hi ",
+    "Hello ",
+    "owner: ",
+    "Owner: ",
 ];
 
 pub(crate) struct Identity {
-    homes: AhoCorasick,
     cues: AhoCorasick,
 }
 
 impl Identity {
     pub fn new() -> Self {
         Identity {
-            homes: AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .build(HOME_PREFIXES)
-                .expect("home prefixes"),
-            cues: AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(NAME_CUES).expect("name cues"),
+            cues: AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(NAME_CUES)
+                .expect("name cues"),
         }
     }
 
@@ -42,30 +68,32 @@ impl Identity {
     }
 
     fn home_usernames(&self, bytes: &[u8], sink: &mut Sink<'_>) {
-        for m in self.homes.find_iter(bytes) {
-            let pat = HOME_PREFIXES[m.pattern().as_usize()];
-            // Windows forms need a drive letter before the colon.
-            if pat.starts_with(':') && !before(bytes, m.start()).is_some_and(|b| b.is_ascii_alphabetic()) {
+        // Case-sensitive Unix forms; Windows forms found by "sers\\" then checked backwards
+        // (C:\Users\, c:\users\, and the JSON-escaped C:\\Users\\).
+        for p in memmem::find_iter(bytes, b"/home/") {
+            home_name(bytes, p + 6, sink);
+        }
+        for p in memmem::find_iter(bytes, b"/Users/") {
+            home_name(bytes, p + 7, sink);
+        }
+        for p in memmem::find_iter(bytes, b"sers\\") {
+            let mut s = p + 5;
+            while bytes.get(s) == Some(&b'\\') {
+                s += 1;
+            }
+            let Some(u) = p.checked_sub(1) else { continue };
+            if !matches!(bytes[u], b'U' | b'u') {
                 continue;
             }
-            // Case-insensitive only for Windows; "/users/" in a URL path is not a home.
-            if !pat.starts_with(':') && &bytes[m.start()..m.end()] != pat.as_bytes() {
-                continue;
+            let mut j = u;
+            while j > 0 && bytes[j - 1] == b'\\' {
+                j -= 1;
             }
-            let s = m.end();
-            let mut e = s;
-            while e < bytes.len()
-                && !matches!(bytes[e], b'/' | b'\\' | b'"' | b'\'' | b':' | b';' | b',' | b')' | b']' | b'}' | b'>' | b'<' | b'|' | b'`')
-                && !bytes[e].is_ascii_whitespace()
-                && e - s < 64
-            {
-                e += 1;
+            let drive =
+                j >= 2 && j < u && bytes[j - 1] == b':' && bytes[j - 2].is_ascii_alphabetic();
+            if drive {
+                home_name(bytes, s, sink);
             }
-            let name = String::from_utf8_lossy(&bytes[s..e]).to_ascii_lowercase();
-            if e == s || NOT_USERS.contains(&name.as_str()) || matches!(bytes[s], b'$' | b'%' | b'{' | b'<' | b'*' | b'.' | b'~') {
-                continue;
-            }
-            sink.push(s, e, PiiType::HomeUsername);
         }
     }
 
@@ -78,7 +106,8 @@ impl Identity {
                 let trimmed = word.trim_end_matches([',', '.', ';', ':', ')']);
                 let mut chars = trimmed.chars();
                 let Some(first) = chars.next() else { break };
-                let tail_ok = chars.clone().count() >= 1 && chars.all(|c| c.is_lowercase() || matches!(c, '-' | '\''));
+                let tail_ok = chars.clone().count() >= 1
+                    && chars.all(|c| c.is_lowercase() || matches!(c, '-' | '\''));
                 if !first.is_uppercase() || !tail_ok {
                     break;
                 }
@@ -95,6 +124,40 @@ impl Identity {
     }
 }
 
+/// The user name that starts at `s` (after a home prefix), unless it is a shared profile.
+fn home_name(bytes: &[u8], s: usize, sink: &mut Sink<'_>) {
+    let mut e = s;
+    while e < bytes.len()
+        && !matches!(
+            bytes[e],
+            b'/' | b'\\'
+                | b'"'
+                | b'\''
+                | b':'
+                | b';'
+                | b','
+                | b')'
+                | b']'
+                | b'}'
+                | b'>'
+                | b'<'
+                | b'|'
+                | b'`'
+        )
+        && !bytes[e].is_ascii_whitespace()
+        && e - s < 64
+    {
+        e += 1;
+    }
+    if e == s || matches!(bytes[s], b'$' | b'%' | b'{' | b'<' | b'*' | b'.' | b'~') {
+        return;
+    }
+    let name = String::from_utf8_lossy(&bytes[s..e]).to_ascii_lowercase();
+    if !NOT_USERS.contains(&name.as_str()) {
+        sink.push(s, e, PiiType::HomeUsername);
+    }
+}
+
 /// What a CSV header column holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -105,13 +168,20 @@ enum Column {
 }
 
 fn column_kind(header: &str) -> Column {
-    let h = header.trim().trim_matches('"').to_ascii_lowercase().replace([' ', '-'], "_");
+    let h = header
+        .trim()
+        .trim_matches('"')
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_");
     match h.as_str() {
-        "name" | "first_name" | "firstname" | "last_name" | "lastname" | "full_name" | "fullname" | "surname"
-        | "given_name" | "family_name" | "display_name" | "middle_name" | "customer_name" | "contact_name"
-        | "cardholder" | "cardholder_name" | "employee_name" => Column::Name,
+        "name" | "first_name" | "firstname" | "last_name" | "lastname" | "full_name"
+        | "fullname" | "surname" | "given_name" | "family_name" | "display_name"
+        | "middle_name" | "customer_name" | "contact_name" | "cardholder" | "cardholder_name"
+        | "employee_name" => Column::Name,
         "ssn" | "social_security_number" | "tax_id" | "taxid" => Column::Ssn,
-        "phone" | "phone_number" | "telephone" | "mobile" | "cell" | "tel" | "msisdn" => Column::Phone,
+        "phone" | "phone_number" | "telephone" | "mobile" | "cell" | "tel" | "msisdn" => {
+            Column::Phone
+        }
         _ => Column::Other,
     }
 }
@@ -129,10 +199,15 @@ fn csv_columns(bytes: &[u8], sink: &mut Sink<'_>) {
         if commas >= 2 {
             let fields: Vec<&[u8]> = line.split(|b| *b == b',').collect();
             let is_header = fields.iter().all(|f| {
-                !f.is_empty() && f.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b' ' | b'"'))
+                !f.is_empty()
+                    && f.iter()
+                        .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b' ' | b'"'))
             });
             if is_header {
-                let cols: Vec<Column> = fields.iter().map(|f| column_kind(&String::from_utf8_lossy(f))).collect();
+                let cols: Vec<Column> = fields
+                    .iter()
+                    .map(|f| column_kind(&String::from_utf8_lossy(f)))
+                    .collect();
                 header = cols.iter().any(|c| *c != Column::Other).then_some(cols);
             } else if let Some(cols) = header.as_ref().filter(|c| c.len() == fields.len()) {
                 let mut off = ls;
@@ -143,21 +218,37 @@ fn csv_columns(bytes: &[u8], sink: &mut Sink<'_>) {
                         Column::Name => {
                             if let Ok(v) = std::str::from_utf8(field)
                                 && !v.is_empty()
-                                && v.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+                                && v.chars().all(|c| {
+                                    c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.')
+                                })
                             {
                                 sink.push(s, e, PiiType::PersonName);
                             }
                         }
                         Column::Ssn => {
-                            let digits: String = field.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
-                            if field.iter().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' ')) && ssn_ok(&digits) {
+                            let digits: String = field
+                                .iter()
+                                .filter(|b| b.is_ascii_digit())
+                                .map(|&b| b as char)
+                                .collect();
+                            if field
+                                .iter()
+                                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' '))
+                                && ssn_ok(&digits)
+                            {
                                 sink.push(s, e, PiiType::Ssn);
                             }
                         }
                         Column::Phone => {
-                            let shape = field.iter().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b' ' | b'.' | b'(' | b')'));
+                            let shape = field.iter().all(|b| {
+                                b.is_ascii_digit()
+                                    || matches!(b, b'+' | b'-' | b' ' | b'.' | b'(' | b')')
+                            });
                             let n = field.iter().filter(|b| b.is_ascii_digit()).count();
-                            if shape && (7..=15).contains(&n) && (field.first() == Some(&b'+') || phone_ok(field) || n >= 7) {
+                            if shape
+                                && (7..=15).contains(&n)
+                                && (field.first() == Some(&b'+') || phone_ok(field) || n >= 7)
+                            {
                                 sink.push(s, e, PiiType::Phone);
                             }
                         }

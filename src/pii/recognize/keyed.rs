@@ -11,13 +11,6 @@ use crate::pii::PiiType;
 use crate::pii::validate::{looks_random, ssn_ok};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use memchr::memmem;
-use regex::bytes::Regex;
-
-/// Fragments that can occur in a key we care about. Hits are expanded to the whole key.
-const KEY_FRAGMENTS: &[&str] = &[
-    "pass", "pwd", "pw", "secret", "token", "key", "auth", "credential", "cookie", "sess", "sid", "ssn", "tax",
-    "phone", "tel", "mobile", "cell", "fax", "msisdn", "name", "author", "social", "holder", "signature", "sig",
-];
 
 /// What a key says about its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,107 +30,286 @@ enum KeyClass {
     Name,
 }
 
+/// Literal cues for the forms without `=`/`:`: long flags, protocol verbs and commands.
+const CUES: &[&str] = &[
+    "--",
+    "PASS ",
+    "AUTH ",
+    "htpasswd ",
+    "ConvertTo-SecureString ",
+    "convertto-securestring ",
+    "IDENTIFIED BY ",
+    "identified by ",
+    " -p",
+    "sshpass ",
+    "net user ",
+];
+
 pub(crate) struct Keyed {
-    keys: AhoCorasick,
-    commands: Regex,
+    cues: AhoCorasick,
 }
 
 impl Keyed {
     pub fn new() -> Self {
-        let keys = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(KEY_FRAGMENTS)
-            .expect("key fragments build");
-        let commands = Regex::new(
-            r"(?i-u)htpasswd\s|convertto-securestring\s|identified\s+by\s|\s-p|sshpass\s|net\s+user\s",
-        )
-        .expect("command pattern");
-        Keyed { keys, commands }
+        let cues = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(CUES)
+            .expect("cues build");
+        Keyed { cues }
     }
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
         let bytes = text.as_bytes();
-        let mut last_key_end = 0;
-        for m in self.keys.find_iter(bytes) {
-            if m.end() <= last_key_end {
+        // Every `=` and `:` is a possible separator; the key is read backwards from it. Most are
+        // rejected by the last word of the key without allocating.
+        for sep in memchr::memchr2_iter(b'=', b':', bytes) {
+            let Some((ks, ke)) = key_before(bytes, sep) else {
+                continue;
+            };
+            let mut buf = [0u8; 24];
+            let key = &bytes[ks..ke];
+            let last = last_word(key, &mut buf);
+            // `…_id` keys are everywhere (request_id, trace_id); only tax and session ids matter.
+            if !last_word_matters(last) || (last == b"id" && !id_key_matters(key)) {
                 continue;
             }
-            let (ks, ke) = expand_key(bytes, m.start(), m.end());
-            last_key_end = ke;
-            // A path segment ("team/auth:1.2") or URL userinfo ("https://ci-token:…@") is no key.
-            if matches!(before(bytes, ks), Some(b'/' | b'\\')) {
-                continue;
-            }
-            let Some(sep) = separator(bytes, ks, ke) else { continue };
-            let Some(class) = classify_key(bytes, ks, ke, sep.space_only) else { continue };
-            value_after(bytes, ks, sep, class, sink);
+            self.keyed_value(bytes, ks, ke, sink);
         }
-        self.command_lines(bytes, sink);
-    }
-
-    fn command_lines(&self, bytes: &[u8], sink: &mut Sink<'_>) {
-        for m in self.commands.find_iter(bytes) {
-            let cue = m.as_bytes().to_ascii_lowercase();
-            let le = line_end(bytes, m.end());
-            if cue.starts_with(b"htpasswd") {
-                // htpasswd [-flags] FILE USER PASSWORD, with a `b` flag: the third argument.
-                let args: Vec<(usize, usize)> = words(bytes, m.end(), le);
-                let batch = args.iter().take_while(|(s, _)| bytes[*s] == b'-').any(|(s, e)| bytes[*s..*e].contains(&b'b'));
-                let positional: Vec<_> = args.iter().filter(|(s, _)| bytes[*s] != b'-').collect();
-                if batch && positional.len() >= 3 {
-                    let (s, e) = *positional[2];
-                    sink.push(s, e, PiiType::Password);
-                }
-            } else if cue.starts_with(b"convertto") || cue.starts_with(b"identified") || cue.starts_with(b"sshpass") {
-                let mut i = m.end();
-                let rest = &bytes[i..le];
-                if cue.starts_with(b"convertto") && rest.to_ascii_lowercase().starts_with(b"-string ") {
-                    i += 8;
-                }
-                if cue.starts_with(b"identified") && rest.to_ascii_lowercase().starts_with(b"password ") {
-                    i += 9;
-                }
-                if cue.starts_with(b"sshpass") {
-                    if !bytes[i..le].starts_with(b"-p") {
+        for m in self.cues.find_iter(bytes) {
+            match CUES[m.pattern().as_usize()] {
+                "--" => {
+                    // A long flag followed by a space: `--db-password 'x'`.
+                    if before(bytes, m.start())
+                        .is_some_and(|b| !b.is_ascii_whitespace() && b != b'"' && b != b'\'')
+                    {
                         continue;
                     }
-                    i += 2;
-                    while i < le && bytes[i] == b' ' {
-                        i += 1;
+                    let mut ke = m.end();
+                    while ke < bytes.len()
+                        && (is_word(bytes[ke]) || bytes[ke] == b'-')
+                        && ke - m.end() < 48
+                    {
+                        ke += 1;
+                    }
+                    if bytes.get(ke) == Some(&b' ') {
+                        self.keyed_value(bytes, m.start(), ke, sink);
                     }
                 }
-                if let Some((s, e)) = token_at(bytes, i, le) {
-                    sink.push(s, e, PiiType::Password);
+                "PASS " | "AUTH " => {
+                    if before(bytes, m.start()).is_none_or(|b| !is_word(b)) {
+                        self.keyed_value(bytes, m.start(), m.end() - 1, sink);
+                    }
                 }
-            } else if cue.starts_with(b"net") {
-                // net user NAME PASSWORD
-                let args = words(bytes, m.end(), le);
-                if args.len() >= 2 && bytes[args[1].0] != b'/' && bytes[args[1].0] != b'*' {
-                    sink.push(args[1].0, args[1].1, PiiType::Password);
-                }
-            } else {
-                // `-p` (password) of mysql, docker login and friends: only on a line that also
-                // names a user (`-u`), so `ssh -p 2222` and `docker run -p 80:80` stay.
-                let ls = line_start(bytes, m.start());
-                let line = &bytes[ls..le];
-                if memmem::find(line, b" -u").is_none() && memmem::find(line, b"--user").is_none() {
-                    continue;
-                }
-                let mut i = m.end();
-                if bytes.get(i).is_some_and(|b| *b == b'-' || *b == b'=' || is_flag_letter_run(bytes, i)) {
-                    continue;
-                }
-                while i < le && bytes[i] == b' ' {
-                    i += 1;
-                }
-                if let Some((s, e)) = token_at(bytes, i, le)
-                    && !bytes[s..e].iter().all(u8::is_ascii_digit)
-                    && bytes[s] != b'-'
-                {
-                    sink.push(s, e, PiiType::Password);
-                }
+                cue => command_line(bytes, cue, m.start(), m.end(), sink),
             }
+        }
+    }
+
+    fn keyed_value(&self, bytes: &[u8], ks: usize, ke: usize, sink: &mut Sink<'_>) {
+        // A path segment ("team/auth:1.2") or URL userinfo ("https://ci-token:…@") is no key.
+        if matches!(before(bytes, ks), Some(b'/' | b'\\')) {
+            return;
+        }
+        let Some(sep) = separator(bytes, ks, ke) else {
+            return;
+        };
+        let Some(class) = classify_key(bytes, ks, ke, sep.space_only) else {
+            return;
+        };
+        value_after(bytes, ks, sep, class, sink);
+    }
+}
+
+/// The key that ends before a separator at `sep`: `password=`, `"password": `, `\"pw\":`.
+fn key_before(bytes: &[u8], sep: usize) -> Option<(usize, usize)> {
+    let mut j = sep;
+    let mut blanks = 0;
+    while j > 0 && matches!(bytes[j - 1], b' ' | b'\t') && blanks < 4 {
+        j -= 1;
+        blanks += 1;
+    }
+    if j > 0 && matches!(bytes[j - 1], b'"' | b'\'') {
+        j -= 1;
+        if j > 0 && bytes[j - 1] == b'\\' {
+            j -= 1;
+        }
+    }
+    // Every key worth reading ends in a letter: rejects timestamps ("12:45:29") at once.
+    if j == 0 || !bytes[j - 1].is_ascii_alphabetic() {
+        return None;
+    }
+    let ke = j;
+    while j > 0 && key_byte(bytes[j - 1]) && ke - j < 64 {
+        j -= 1;
+    }
+    (j < ke && bytes[j..ke].iter().any(u8::is_ascii_alphabetic)).then_some((j, ke))
+}
+
+/// The last word of a key (after `_`, `-`, `.` or a camelCase step), lower-cased into `buf`.
+fn last_word<'b>(key: &[u8], buf: &'b mut [u8; 24]) -> &'b [u8] {
+    let mut s = key.len();
+    while s > 0 && key[s - 1].is_ascii_alphanumeric() && key.len() - s < buf.len() {
+        s -= 1;
+        // camelCase: "clientSecret" -> "secret" (but "SECRET" and "Secret" stay whole).
+        if s > 0 && key[s].is_ascii_uppercase() && key[s - 1].is_ascii_lowercase() {
+            break;
+        }
+    }
+    let word = &key[s..];
+    let n = word.len().min(buf.len());
+    for (d, c) in buf.iter_mut().zip(&word[..n]) {
+        *d = c.to_ascii_lowercase();
+    }
+    &buf[..n]
+}
+
+fn id_key_matters(key: &[u8]) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        &b"tax_id"[..],
+        b"tax-id",
+        b"taxid",
+        b"session_id",
+        b"session-id",
+        b"sessionid",
+    ]
+    .iter()
+    .any(|s| k.ends_with(s))
+}
+
+/// Last words `classify_key` may accept: a cheap filter before it allocates.
+fn last_word_matters(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"password"
+            | b"passwd"
+            | b"pass"
+            | b"pwd"
+            | b"pw"
+            | b"passphrase"
+            | b"passcode"
+            | b"pword"
+            | b"pswd"
+            | b"passw"
+            | b"authorization"
+            | b"auth"
+            | b"token"
+            | b"apikey"
+            | b"secret"
+            | b"credential"
+            | b"credentials"
+            | b"authtoken"
+            | b"accesstoken"
+            | b"secretkey"
+            | b"privatekey"
+            | b"sessionid"
+            | b"jsessionid"
+            | b"phpsessid"
+            | b"sessid"
+            | b"signature"
+            | b"sig"
+            | b"sid"
+            | b"id"
+            | b"key"
+            | b"cookie"
+            | b"ssn"
+            | b"taxid"
+            | b"number"
+            | b"phone"
+            | b"telephone"
+            | b"tel"
+            | b"mobile"
+            | b"cell"
+            | b"fax"
+            | b"msisdn"
+            | b"phonenumber"
+            | b"name"
+            | b"fullname"
+            | b"firstname"
+            | b"lastname"
+            | b"surname"
+            | b"displayname"
+            | b"givenname"
+            | b"familyname"
+            | b"cardholder"
+            | b"author"
+            | b"holder"
+    )
+}
+
+/// Passwords given to commands: `htpasswd -b FILE USER PW`, `ConvertTo-SecureString 'pw'`,
+/// `IDENTIFIED BY 'pw'`, `sshpass -p pw`, `net user NAME PW`, and `-p` of mysql/docker login.
+fn command_line(bytes: &[u8], cue: &str, start: usize, end: usize, sink: &mut Sink<'_>) {
+    let le = line_end(bytes, end);
+    let lower = cue.to_ascii_lowercase();
+    if lower.starts_with("htpasswd") {
+        if before(bytes, start).is_some_and(is_word) {
+            return;
+        }
+        // htpasswd [-flags] FILE USER PASSWORD, with a `b` flag: the third argument.
+        let args: Vec<(usize, usize)> = words(bytes, end, le);
+        let batch = args
+            .iter()
+            .take_while(|(s, _)| bytes[*s] == b'-')
+            .any(|(s, e)| bytes[*s..*e].contains(&b'b'));
+        let positional: Vec<_> = args.iter().filter(|(s, _)| bytes[*s] != b'-').collect();
+        if batch && positional.len() >= 3 {
+            let (s, e) = *positional[2];
+            sink.push(s, e, PiiType::Password);
+        }
+    } else if lower.starts_with("convertto")
+        || lower.starts_with("identified")
+        || lower.starts_with("sshpass")
+    {
+        let mut i = end;
+        let rest = bytes[i..le].to_ascii_lowercase();
+        if lower.starts_with("convertto") && rest.starts_with(b"-string ") {
+            i += 8;
+        }
+        if lower.starts_with("identified") && rest.starts_with(b"password ") {
+            i += 9;
+        }
+        if lower.starts_with("sshpass") {
+            if !bytes[i..le].starts_with(b"-p") {
+                return;
+            }
+            i += 2;
+            while i < le && bytes[i] == b' ' {
+                i += 1;
+            }
+        }
+        if let Some((s, e)) = token_at(bytes, i, le) {
+            sink.push(s, e, PiiType::Password);
+        }
+    } else if lower.starts_with("net") {
+        // net user NAME PASSWORD
+        let args = words(bytes, end, le);
+        if args.len() >= 2 && bytes[args[1].0] != b'/' && bytes[args[1].0] != b'*' {
+            sink.push(args[1].0, args[1].1, PiiType::Password);
+        }
+    } else {
+        // `-p` (password) of mysql, docker login and friends: only on a line that also names a
+        // user (`-u`), so `ssh -p 2222` and `docker run -p 80:80` stay.
+        let ls = line_start(bytes, start);
+        let line = &bytes[ls..le];
+        if memmem::find(line, b" -u").is_none() && memmem::find(line, b"--user").is_none() {
+            return;
+        }
+        let mut i = end;
+        if bytes
+            .get(i)
+            .is_some_and(|b| *b == b'-' || *b == b'=' || is_flag_letter_run(bytes, i))
+        {
+            return;
+        }
+        while i < le && bytes[i] == b' ' {
+            i += 1;
+        }
+        if let Some((s, e)) = token_at(bytes, i, le)
+            && !bytes[s..e].iter().all(u8::is_ascii_digit)
+            && bytes[s] != b'-'
+        {
+            sink.push(s, e, PiiType::Password);
         }
     }
 }
@@ -182,7 +354,10 @@ fn token_at(bytes: &[u8], i: usize, le: usize) -> Option<(usize, usize)> {
         return (close > 0).then_some((i + 1, i + 1 + close));
     }
     let mut e = i;
-    while e < le && !bytes[e].is_ascii_whitespace() && !matches!(bytes[e], b'"' | b'\'' | b';' | b')') {
+    while e < le
+        && !bytes[e].is_ascii_whitespace()
+        && !matches!(bytes[e], b'"' | b'\'' | b';' | b')')
+    {
         e += 1;
     }
     (e > i).then_some((i, e))
@@ -190,19 +365,6 @@ fn token_at(bytes: &[u8], i: usize, le: usize) -> Option<(usize, usize)> {
 
 fn key_byte(b: u8) -> bool {
     is_word(b) || b == b'-' || b == b'.' || b == b'$'
-}
-
-/// Expands a fragment hit to the whole key (`DB_PASSWORD`, `spring.datasource.password`).
-fn expand_key(bytes: &[u8], s: usize, e: usize) -> (usize, usize) {
-    let mut ks = s;
-    while ks > 0 && key_byte(bytes[ks - 1]) && s - ks < 64 {
-        ks -= 1;
-    }
-    let mut ke = e;
-    while ke < bytes.len() && (is_word(bytes[ke]) || bytes[ke] == b'-') && ke - e < 64 {
-        ke += 1;
-    }
-    (ks, ke)
 }
 
 /// Where the separator after a key ends, and what follows.
@@ -241,7 +403,10 @@ fn separator(bytes: &[u8], ks: usize, ke: usize) -> Option<Separator> {
     match bytes.get(i) {
         Some(b'=') if bytes.get(i + 1) == Some(&b'>') => i += 2,
         // `password == x` compares; `password==x` is a value that starts with '='.
-        Some(b'=') if bytes.get(i + 1) == Some(&b'=') && matches!(bytes.get(i + 2), None | Some(b' ' | b'\t' | b'\n')) => {
+        Some(b'=')
+            if bytes.get(i + 1) == Some(&b'=')
+                && matches!(bytes.get(i + 2), None | Some(b' ' | b'\t' | b'\n')) =>
+        {
             return None;
         }
         Some(b'=') => i += 1,
@@ -254,11 +419,18 @@ fn separator(bytes: &[u8], ks: usize, ke: usize) -> Option<Separator> {
         i += 1;
     }
     let ls = line_start(bytes, ks);
-    let indent_only = bytes[ls..ks].iter().all(|b| matches!(b, b' ' | b'\t' | b'-' | b'#'))
+    let indent_only = bytes[ls..ks]
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'#'))
         || bytes[ls..ks].starts_with(b"export ");
     let query = matches!(before(bytes, ks), Some(b'?' | b'&'));
     let colon = bytes[ke..i].contains(&b':');
-    Some(Separator { value_start: i, space_only, line_key: indent_only && !flag && colon, query })
+    Some(Separator {
+        value_start: i,
+        space_only,
+        line_key: indent_only && !flag && colon,
+        query,
+    })
 }
 
 /// Splits a key into lower-case words on `_`, `-`, `.` and camelCase.
@@ -303,22 +475,24 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
     let joined = words.join("_");
     let last = words.last()?.as_str();
     let prev = words.len().checked_sub(2).map(|i| words[i].as_str());
-    if joined.contains("secret_access_key") || (joined.contains("aws") && joined.contains("secret")) {
+    if joined.contains("secret_access_key") || (joined.contains("aws") && joined.contains("secret"))
+    {
         return Some(KeyClass::AwsSecret);
     }
     if joined.ends_with("access_key_id") {
         return Some(KeyClass::AwsKeyId);
     }
     let class = match last {
-        "password" | "passwd" | "pass" | "pwd" | "pw" | "passphrase" | "passcode" | "pword" | "pswd" | "passw" => {
-            KeyClass::Password
-        }
+        "password" | "passwd" | "pass" | "pwd" | "pw" | "passphrase" | "passcode" | "pword"
+        | "pswd" | "passw" => KeyClass::Password,
         "authorization" | "auth" => KeyClass::Auth,
-        "token" | "apikey" | "secret" | "credential" | "credentials" | "authtoken" | "accesstoken" | "secretkey"
-        | "privatekey" => KeyClass::Secret,
+        "token" | "apikey" | "secret" | "credential" | "credentials" | "authtoken"
+        | "accesstoken" | "secretkey" | "privatekey" => KeyClass::Secret,
         // Session ids and signatures are credentials when they look random; ZooKeeper's
         // "sessionid: 0x24ee…" or CBS's "Session: 3054_3175" are counters.
-        "sessionid" | "jsessionid" | "phpsessid" | "sessid" | "signature" | "sig" => KeyClass::Ambiguous,
+        "sessionid" | "jsessionid" | "phpsessid" | "sessid" | "signature" | "sig" => {
+            KeyClass::Ambiguous
+        }
         "sid" if matches!(prev, Some("session") | None) => KeyClass::Ambiguous,
         "id" if prev == Some("session") => KeyClass::Ambiguous,
         // tls.key, ca.key, server.key: names of key material (Kubernetes secret data).
@@ -326,9 +500,10 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
         "key" => match prev {
             None => KeyClass::Ambiguous,
             Some(
-                "api" | "secret" | "private" | "access" | "client" | "app" | "master" | "encryption" | "signing"
-                | "license" | "subscription" | "account" | "service" | "auth" | "webhook" | "consumer" | "shared"
-                | "host" | "function" | "storage" | "admin" | "session" | "sas" | "ingest" | "integration",
+                "api" | "secret" | "private" | "access" | "client" | "app" | "master"
+                | "encryption" | "signing" | "license" | "subscription" | "account" | "service"
+                | "auth" | "webhook" | "consumer" | "shared" | "host" | "function" | "storage"
+                | "admin" | "session" | "sas" | "ingest" | "integration",
             ) => KeyClass::Secret,
             _ => return None,
         },
@@ -337,15 +512,38 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
         "id" if prev == Some("tax") => KeyClass::Ssn,
         "taxid" => KeyClass::Ssn,
         "number" if joined.contains("social_security") => KeyClass::Ssn,
-        "phone" | "telephone" | "tel" | "mobile" | "cell" | "fax" | "msisdn" | "phonenumber" => KeyClass::Phone,
-        "number" if matches!(prev, Some("phone" | "telephone" | "mobile" | "cell" | "fax")) => KeyClass::Phone,
+        "phone" | "telephone" | "tel" | "mobile" | "cell" | "fax" | "msisdn" | "phonenumber" => {
+            KeyClass::Phone
+        }
+        "number"
+            if matches!(
+                prev,
+                Some("phone" | "telephone" | "mobile" | "cell" | "fax")
+            ) =>
+        {
+            KeyClass::Phone
+        }
         "name" => {
             let two_word = two_word_name_key(bytes, ks);
             let prev_ok = matches!(
                 prev.or(two_word.as_deref()),
                 Some(
-                    "full" | "first" | "last" | "display" | "given" | "family" | "customer" | "contact" | "holder"
-                        | "cardholder" | "owner" | "employee" | "patient" | "real" | "legal" | "middle"
+                    "full"
+                        | "first"
+                        | "last"
+                        | "display"
+                        | "given"
+                        | "family"
+                        | "customer"
+                        | "contact"
+                        | "holder"
+                        | "cardholder"
+                        | "owner"
+                        | "employee"
+                        | "patient"
+                        | "real"
+                        | "legal"
+                        | "middle"
                 )
             );
             if words.len() == 1 && two_word.is_none() || prev_ok {
@@ -354,8 +552,8 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
                 return None;
             }
         }
-        "fullname" | "firstname" | "lastname" | "surname" | "displayname" | "givenname" | "familyname"
-        | "cardholder" | "author" | "holder" => KeyClass::Name,
+        "fullname" | "firstname" | "lastname" | "surname" | "displayname" | "givenname"
+        | "familyname" | "cardholder" | "author" | "holder" => KeyClass::Name,
         _ => return None,
     };
     // `PWD=/home/alice` is sudo's working directory, not a password.
@@ -393,7 +591,9 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
             let e = match class {
                 KeyClass::Auth | KeyClass::Cookie | KeyClass::Name => le,
                 KeyClass::Phone => phone_end(bytes, i, le, sep.query),
-                KeyClass::Password | KeyClass::Secret | KeyClass::AwsSecret if sep.line_key && !sep.space_only => {
+                KeyClass::Password | KeyClass::Secret | KeyClass::AwsSecret
+                    if sep.line_key && !sep.space_only =>
+                {
                     trim_end(bytes, i, le)
                 }
                 _ => unquoted_end(bytes, i, le, sep.query),
@@ -414,15 +614,23 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
             }
         }
         KeyClass::Ssn => {
-            let digits: String = value.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
-            let shape = value.iter().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' '));
+            let digits: String = value
+                .iter()
+                .filter(|b| b.is_ascii_digit())
+                .map(|&b| b as char)
+                .collect();
+            let shape = value
+                .iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b' '));
             if shape && ssn_ok(&digits) {
                 sink.push(vs, ve, PiiType::Ssn);
             }
         }
         KeyClass::Phone => {
             let decoded = percent_decode(value);
-            let shape = decoded.iter().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b' ' | b'.' | b'(' | b')'));
+            let shape = decoded.iter().all(|b| {
+                b.is_ascii_digit() || matches!(b, b'+' | b'-' | b' ' | b'.' | b'(' | b')')
+            });
             let digits = decoded.iter().filter(|b| b.is_ascii_digit()).count();
             if shape && (7..=15).contains(&digits) {
                 sink.push(vs, ve, PiiType::Phone);
@@ -489,7 +697,12 @@ fn unquoted_end(bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
     let mut e = i;
     while e < le {
         let b = bytes[e];
-        if b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b';' | b'<' | b'>' | b',' | b')' | b']' | b'}') {
+        if b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b'"' | b'\'' | b'`' | b';' | b'<' | b'>' | b',' | b')' | b']' | b'}'
+            )
+        {
             break;
         }
         if b == b'&' && query {
@@ -507,7 +720,10 @@ fn unquoted_end(bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
 /// Phone values keep their brackets and url-encoded spaces: `(314)%20384-4650`.
 fn phone_end(bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
     let mut e = i;
-    while e < le && !bytes[e].is_ascii_whitespace() && !matches!(bytes[e], b'"' | b'\'' | b',' | b';' | b'<' | b'>') {
+    while e < le
+        && !bytes[e].is_ascii_whitespace()
+        && !matches!(bytes[e], b'"' | b'\'' | b',' | b';' | b'<' | b'>')
+    {
         if bytes[e] == b'&' && query {
             break;
         }
@@ -531,15 +747,54 @@ fn trim_end(bytes: &[u8], i: usize, le: usize) -> usize {
 /// Masked, empty, boolean and templated values are not secrets.
 fn is_placeholder(v: &[u8]) -> bool {
     let lower = v.to_ascii_lowercase();
-    if v.iter().all(|b| matches!(b, b'*' | b'x' | b'X' | b'#' | b'.' | b'-')) {
+    if v.iter()
+        .all(|b| matches!(b, b'*' | b'x' | b'X' | b'#' | b'.' | b'-'))
+    {
         return true;
     }
     const WORDS: &[&[u8]] = &[
-        b"null", b"none", b"nil", b"undefined", b"true", b"false", b"yes", b"no", b"on", b"off", b"redacted",
-        b"[redacted]", b"<redacted>", b"<hidden>", b"hidden", b"[filtered]", b"filtered", b"required", b"optional",
-        b"set", b"unset", b"empty", b"n/a", b"na", b"masked", b"[masked]", b"<masked>", b"(hidden)", b"(none)",
-        b"secret", b"password", b"login", b"plain", b"ok", b"simple", b"kerberos", b"basic", b"bearer", b"ntlm",
-        b"negotiate", b"digest", b"anonymous",
+        b"null",
+        b"none",
+        b"nil",
+        b"undefined",
+        b"true",
+        b"false",
+        b"yes",
+        b"no",
+        b"on",
+        b"off",
+        b"redacted",
+        b"[redacted]",
+        b"<redacted>",
+        b"<hidden>",
+        b"hidden",
+        b"[filtered]",
+        b"filtered",
+        b"required",
+        b"optional",
+        b"set",
+        b"unset",
+        b"empty",
+        b"n/a",
+        b"na",
+        b"masked",
+        b"[masked]",
+        b"<masked>",
+        b"(hidden)",
+        b"(none)",
+        b"secret",
+        b"password",
+        b"login",
+        b"plain",
+        b"ok",
+        b"simple",
+        b"kerberos",
+        b"basic",
+        b"bearer",
+        b"ntlm",
+        b"negotiate",
+        b"digest",
+        b"anonymous",
     ];
     if WORDS.contains(&lower.as_slice()) {
         return true;
@@ -562,19 +817,36 @@ fn auth_value(bytes: &[u8], vs: usize, ve: usize, query: bool, sink: &mut Sink<'
         word_end += 1;
     }
     let scheme = bytes[s..word_end].to_ascii_lowercase();
-    const SCHEMES: &[&[u8]] =
-        &[b"bearer", b"basic", b"token", b"digest", b"negotiate", b"bot", b"oauth", b"apikey", b"ssws", b"hmac", b"ntlm"];
+    const SCHEMES: &[&[u8]] = &[
+        b"bearer",
+        b"basic",
+        b"token",
+        b"digest",
+        b"negotiate",
+        b"bot",
+        b"oauth",
+        b"apikey",
+        b"ssws",
+        b"hmac",
+        b"ntlm",
+    ];
     if SCHEMES.contains(&scheme.as_slice()) && bytes.get(word_end) == Some(&b' ') {
         s = word_end + 1;
         while s < ve && bytes[s] == b' ' {
             s += 1;
         }
     }
-    let e = if scheme.as_slice() == b"digest" { ve } else { unquoted_end(bytes, s, ve, query) };
+    let e = if scheme.as_slice() == b"digest" {
+        ve
+    } else {
+        unquoted_end(bytes, s, ve, query)
+    };
     if s >= e || is_placeholder(&bytes[s..e]) {
         return;
     }
-    let kind = if bytes[s..e].starts_with(b"eyJ") && bytes[s..e].iter().filter(|b| **b == b'.').count() == 2 {
+    let kind = if bytes[s..e].starts_with(b"eyJ")
+        && bytes[s..e].iter().filter(|b| **b == b'.').count() == 2
+    {
         PiiType::Jwt
     } else {
         PiiType::BearerToken
@@ -586,7 +858,9 @@ fn auth_value(bytes: &[u8], vs: usize, ve: usize, query: bool, sink: &mut Sink<'
 fn cookie_values(bytes: &[u8], vs: usize, ve: usize, sink: &mut Sink<'_>) {
     let mut i = vs;
     while i < ve {
-        let Some(eq) = memchr::memchr(b'=', &bytes[i..ve]) else { break };
+        let Some(eq) = memchr::memchr(b'=', &bytes[i..ve]) else {
+            break;
+        };
         let s = i + eq + 1;
         let mut e = s;
         while e < ve && !matches!(bytes[e], b';' | b' ' | b'"' | b'\'') {
@@ -648,8 +922,17 @@ fn in_connection_string(bytes: &[u8], ks: usize) -> bool {
     let from = ks.saturating_sub(256).max(ls);
     let window = bytes[from..ks].to_ascii_lowercase();
     const MARKERS: &[&[u8]] = &[
-        b"jdbc:", b"server=", b"data source=", b"database=", b"databasename=", b"uid=", b"user id=", b"driver=",
-        b"initial catalog=", b"host=", b"dbname=",
+        b"jdbc:",
+        b"server=",
+        b"data source=",
+        b"database=",
+        b"databasename=",
+        b"uid=",
+        b"user id=",
+        b"driver=",
+        b"initial catalog=",
+        b"host=",
+        b"dbname=",
     ];
     MARKERS.iter().any(|m| memmem::find(&window, m).is_some())
 }
@@ -661,7 +944,10 @@ fn percent_decode(v: &[u8]) -> Vec<u8> {
     while i < v.len() {
         if v[i] == b'%'
             && i + 2 < v.len()
-            && let (Some(h), Some(l)) = ((v[i + 1] as char).to_digit(16), (v[i + 2] as char).to_digit(16))
+            && let (Some(h), Some(l)) = (
+                (v[i + 1] as char).to_digit(16),
+                (v[i + 2] as char).to_digit(16),
+            )
         {
             out.push((h * 16 + l) as u8);
             i += 3;

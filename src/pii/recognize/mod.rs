@@ -28,7 +28,10 @@ pub(crate) struct Sink<'t> {
 
 impl<'t> Sink<'t> {
     pub fn new(text: &'t str) -> Self {
-        Sink { text, candidates: Vec::new() }
+        Sink {
+            text,
+            candidates: Vec::new(),
+        }
     }
 
     /// Adds `[start, end)` widened to char boundaries; empty spans are ignored.

@@ -14,34 +14,130 @@ const HEX: &str = r"(?i-u)[0-9a-f]{2}(?::[0-9a-f]{2}){5,}\b|[0-9a-f]{2}(?:-[0-9a
 
 /// Top-level domains that only exist inside organisations.
 const INTERNAL_TLDS: &[&str] = &[
-    "internal", "intranet", "intra", "lan", "local", "localdomain", "corp", "home", "private", "priv", "localnet",
-    "cluster", "svc", "ad", "int",
+    "internal",
+    "intranet",
+    "intra",
+    "lan",
+    "local",
+    "localdomain",
+    "corp",
+    "home",
+    "private",
+    "priv",
+    "localnet",
+    "cluster",
+    "svc",
+    "ad",
+    "int",
 ];
 /// Public top-level domains a host name candidate may end with.
 const PUBLIC_TLDS: &[&str] = &[
-    "com", "net", "org", "io", "co", "us", "uk", "de", "fr", "nl", "eu", "ca", "au", "jp", "cn", "in", "br", "ru", "ch",
-    "se", "no", "es", "it", "pl", "be", "at", "dk", "fi", "ie", "nz", "sg", "hk", "kr", "tw", "za", "mx", "ar", "edu",
-    "gov", "mil", "info", "biz", "cloud", "app", "dev", "ai", "me", "tv", "xyz", "tech", "online", "site", "cz", "pt",
-    "gr", "hu", "ro", "il", "tr", "ua", "vn", "id", "my", "th", "ph", "cl", "pe",
+    "com", "net", "org", "io", "co", "us", "uk", "de", "fr", "nl", "eu", "ca", "au", "jp", "cn",
+    "in", "br", "ru", "ch", "se", "no", "es", "it", "pl", "be", "at", "dk", "fi", "ie", "nz", "sg",
+    "hk", "kr", "tw", "za", "mx", "ar", "edu", "gov", "mil", "info", "biz", "cloud", "app", "dev",
+    "ai", "me", "tv", "xyz", "tech", "online", "site", "cz", "pt", "gr", "hu", "ro", "il", "tr",
+    "ua", "vn", "id", "my", "th", "ph", "cl", "pe",
 ];
 /// Labels that mark a name under a public TLD as an internal machine.
 const INTERNAL_HINTS: &[&str] = &[
-    "corp", "internal", "intranet", "intra", "int", "lan", "local", "ad", "prod", "production", "dev", "stg", "stage",
-    "staging", "qa", "uat", "test", "dr", "mgmt", "dmz", "priv", "private", "infra", "office", "hq", "vpn", "ops",
+    "corp",
+    "internal",
+    "intranet",
+    "intra",
+    "int",
+    "lan",
+    "local",
+    "ad",
+    "prod",
+    "production",
+    "dev",
+    "stg",
+    "stage",
+    "staging",
+    "qa",
+    "uat",
+    "test",
+    "dr",
+    "mgmt",
+    "dmz",
+    "priv",
+    "private",
+    "infra",
+    "office",
+    "hq",
+    "vpn",
+    "ops",
     "compute",
 ];
 /// Registrable domains of public services: names under them are not personal data.
 const PUBLIC_DOMAINS: &[&str] = &[
-    "google.com", "googleapis.com", "gstatic.com", "googleusercontent.com", "github.com", "githubusercontent.com",
-    "gitlab.com", "amazonaws.com", "amazon.com", "cloudfront.net", "microsoft.com", "windows.net", "azure.com",
-    "office.com", "live.com", "apple.com", "icloud.com", "dropbox.com", "slack.com", "sogou.com", "baidu.com",
-    "bdimg.com", "bdstatic.com", "qq.com", "facebook.com", "fbcdn.net", "twitter.com", "mozilla.org",
-    "mozilla.net", "ubuntu.com", "debian.org", "docker.io", "docker.com", "npmjs.org", "npmjs.com", "pypi.org",
-    "python.org", "cloudflare.com", "akamai.net", "akamaiedge.net", "yahoo.com", "bing.com",
-    "wikipedia.org", "gmail.com", "outlook.com", "hotmail.com", "sina.com.cn",
-    "163.com", "youtube.com", "kernel.org", "redhat.com", "centos.org", "fedoraproject.org", "java.com",
-    "oracle.com", "apache.org", "openssl.org", "letsencrypt.org", "digicert.com", "visualstudio.com",
-    "msftncsi.com", "skype.com", "adobe.com", "mcafee.com", "symantec.com", "nvidia.com", "intel.com",
+    "google.com",
+    "googleapis.com",
+    "gstatic.com",
+    "googleusercontent.com",
+    "github.com",
+    "githubusercontent.com",
+    "gitlab.com",
+    "amazonaws.com",
+    "amazon.com",
+    "cloudfront.net",
+    "microsoft.com",
+    "windows.net",
+    "azure.com",
+    "office.com",
+    "live.com",
+    "apple.com",
+    "icloud.com",
+    "dropbox.com",
+    "slack.com",
+    "sogou.com",
+    "baidu.com",
+    "bdimg.com",
+    "bdstatic.com",
+    "qq.com",
+    "facebook.com",
+    "fbcdn.net",
+    "twitter.com",
+    "mozilla.org",
+    "mozilla.net",
+    "ubuntu.com",
+    "debian.org",
+    "docker.io",
+    "docker.com",
+    "npmjs.org",
+    "npmjs.com",
+    "pypi.org",
+    "python.org",
+    "cloudflare.com",
+    "akamai.net",
+    "akamaiedge.net",
+    "yahoo.com",
+    "bing.com",
+    "wikipedia.org",
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "sina.com.cn",
+    "163.com",
+    "youtube.com",
+    "kernel.org",
+    "redhat.com",
+    "centos.org",
+    "fedoraproject.org",
+    "java.com",
+    "oracle.com",
+    "apache.org",
+    "openssl.org",
+    "letsencrypt.org",
+    "digicert.com",
+    "visualstudio.com",
+    "msftncsi.com",
+    "skype.com",
+    "adobe.com",
+    "mcafee.com",
+    "symantec.com",
+    "nvidia.com",
+    "intel.com",
 ];
 
 pub(crate) struct Network {
@@ -51,12 +147,21 @@ pub(crate) struct Network {
 
 impl Network {
     pub fn new() -> Self {
-        let tlds: Vec<&str> = INTERNAL_TLDS.iter().chain(PUBLIC_TLDS).copied().collect();
+        // Lower- and upper-case TLDs only: a short literal set lets the regex engine search for
+        // ".internal", ".com", … first and work backwards, instead of running at every byte.
+        let tlds: Vec<String> = INTERNAL_TLDS
+            .iter()
+            .chain(PUBLIC_TLDS)
+            .flat_map(|t| [t.to_string(), t.to_ascii_uppercase()])
+            .collect();
         let hostname = format!(
-            r"(?i-u)[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)*\.(?:{})\b",
+            r"(?-u)[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)*\.(?:{})\b",
             tlds.join("|")
         );
-        Network { hex: Regex::new(HEX).expect("hex pattern"), hostname: Regex::new(&hostname).expect("hostname pattern") }
+        Network {
+            hex: Regex::new(HEX).expect("hex pattern"),
+            hostname: Regex::new(&hostname).expect("hostname pattern"),
+        }
     }
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
@@ -78,7 +183,13 @@ impl Network {
             let pairs = tok.len() >= 17
                 && tok.len() % 3 == 2
                 && matches!(tok[2], b':' | b'-')
-                && tok.iter().enumerate().all(|(i, b)| if i % 3 == 2 { *b == tok[2] } else { b.is_ascii_hexdigit() });
+                && tok.iter().enumerate().all(|(i, b)| {
+                    if i % 3 == 2 {
+                        *b == tok[2]
+                    } else {
+                        b.is_ascii_hexdigit()
+                    }
+                });
             if tok.len() == 14 && tok[4] == b'.' && tok[9] == b'.' {
                 // 1234.5678.9012 is a number, not a Cisco MAC.
                 if !tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
@@ -95,8 +206,9 @@ impl Network {
     fn hostnames(&self, bytes: &[u8], sink: &mut Sink<'_>) {
         for m in self.hostname.find_iter(bytes) {
             let (s, e) = (m.start(), m.end());
-            if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'%' | b'$'))
-            {
+            if before(bytes, s).is_some_and(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'%' | b'$')
+            }) {
                 continue;
             }
             if e - s > 253 {
@@ -105,10 +217,14 @@ impl Network {
             // Followed by more name: "foo.com.bar", "app.corp-x".
             match at(bytes, e) {
                 Some(b'-') => continue,
-                Some(b'.') if at(bytes, e + 1).is_some_and(|b| b.is_ascii_alphanumeric()) => continue,
+                Some(b'.') if at(bytes, e + 1).is_some_and(|b| b.is_ascii_alphanumeric()) => {
+                    continue;
+                }
                 _ => {}
             }
-            let name = std::str::from_utf8(m.as_bytes()).unwrap_or_default().to_ascii_lowercase();
+            let name = std::str::from_utf8(m.as_bytes())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             if host_is_internal(&name) {
                 sink.push(s, e, PiiType::Hostname);
             }
@@ -148,8 +264,12 @@ fn ipv6_candidate(bytes: &[u8], s: usize, mut e: usize, sink: &mut Sink<'_>) {
     if e - s >= 2 && bytes[e - 1] == b':' && bytes[e - 2] != b':' {
         e -= 1;
     }
-    let Ok(candidate) = std::str::from_utf8(&bytes[s..e]) else { return };
-    let Ok(addr) = candidate.parse::<Ipv6Addr>() else { return };
+    let Ok(candidate) = std::str::from_utf8(&bytes[s..e]) else {
+        return;
+    };
+    let Ok(addr) = candidate.parse::<Ipv6Addr>() else {
+        return;
+    };
     if addr.is_unspecified() || addr.is_loopback() || !ipv6_shape_ok(candidate) {
         return;
     }
@@ -171,7 +291,12 @@ pub(crate) fn ipv4_candidate(bytes: &[u8], s: usize, e: usize, sink: &mut Sink<'
     if at(bytes, e) == Some(b'.') && at(bytes, e + 1).is_some_and(|b| b.is_ascii_digit()) {
         return;
     }
-    let Some(addr) = std::str::from_utf8(&bytes[s..e]).ok().and_then(parse_ipv4_lenient) else { return };
+    let Some(addr) = std::str::from_utf8(&bytes[s..e])
+        .ok()
+        .and_then(parse_ipv4_lenient)
+    else {
+        return;
+    };
     if !ipv4_is_personal(addr) || is_version_context(bytes, s) {
         return;
     }
@@ -191,7 +316,8 @@ fn parse_ipv4_lenient(s: &str) -> Option<Ipv4Addr> {
 /// Loopback, unspecified, broadcast and netmasks are not personal data.
 fn ipv4_is_personal(addr: Ipv4Addr) -> bool {
     let bits = u32::from(addr);
-    let netmask = bits != 0 && bits.leading_ones() + bits.trailing_zeros() == 32 && addr.octets()[0] == 255;
+    let netmask =
+        bits != 0 && bits.leading_ones() + bits.trailing_zeros() == 32 && addr.octets()[0] == 255;
     !(addr.is_loopback() || addr.is_unspecified() || addr.is_broadcast() || netmask)
 }
 
@@ -209,8 +335,24 @@ fn is_version_context(bytes: &[u8], start: usize) -> bool {
     }
     let word = previous_word(bytes, start, 4);
     const KEYWORDS: &[&str] = &[
-        "version", "ver", "v", "build", "firmware", "fw", "release", "rev", "revision", "bios", "kernel", "agent",
-        "tag", "vers", "versionid", "release_version", "app_version", "os_version",
+        "version",
+        "ver",
+        "v",
+        "build",
+        "firmware",
+        "fw",
+        "release",
+        "rev",
+        "revision",
+        "bios",
+        "kernel",
+        "agent",
+        "tag",
+        "vers",
+        "versionid",
+        "release_version",
+        "app_version",
+        "os_version",
     ];
     if KEYWORDS.contains(&word.as_str()) || word.ends_with("version") {
         return true;
@@ -219,7 +361,10 @@ fn is_version_context(bytes: &[u8], start: usize) -> bool {
     if before(bytes, start) == Some(b':') {
         let mut j = start - 1;
         let mut saw_slash = false;
-        while j > 0 && !bytes[j - 1].is_ascii_whitespace() && !matches!(bytes[j - 1], b'"' | b'\'' | b'=') {
+        while j > 0
+            && !bytes[j - 1].is_ascii_whitespace()
+            && !matches!(bytes[j - 1], b'"' | b'\'' | b'=')
+        {
             j -= 1;
             if bytes[j] == b'/' {
                 saw_slash = true;
@@ -248,7 +393,9 @@ fn ipv6_shape_ok(s: &str) -> bool {
 /// first label, outside well-known public domains.
 pub(crate) fn host_is_internal(name: &str) -> bool {
     let labels: Vec<&str> = name.split('.').collect();
-    let Some(tld) = labels.last() else { return false };
+    let Some(tld) = labels.last() else {
+        return false;
+    };
     if labels.len() < 2 {
         return false;
     }
@@ -264,7 +411,17 @@ pub(crate) fn host_is_internal(name: &str) -> bool {
         return false;
     }
     // Registrable domain: two labels, three under two-letter second levels (co.uk, com.au).
-    let sld_len = if labels.len() >= 3 && matches!(labels[labels.len() - 2], "co" | "com" | "ac" | "edu" | "gov" | "org" | "net") && tld.len() == 2 { 3 } else { 2 };
+    let sld_len = if labels.len() >= 3
+        && matches!(
+            labels[labels.len() - 2],
+            "co" | "com" | "ac" | "edu" | "gov" | "org" | "net"
+        )
+        && tld.len() == 2
+    {
+        3
+    } else {
+        2
+    };
     let domain = labels[labels.len() - sld_len..].join(".");
     if PUBLIC_DOMAINS.contains(&domain.as_str()) {
         return false;
@@ -273,15 +430,23 @@ pub(crate) fn host_is_internal(name: &str) -> bool {
     if sub.is_empty() {
         return false;
     }
-    let hinted = sub.iter().any(|l| INTERNAL_HINTS.contains(l) || l.split('-').any(|p| INTERNAL_HINTS.contains(&p)));
-    let machine_like = first.bytes().any(|b| b.is_ascii_digit()) && first.bytes().any(|b| b.is_ascii_alphabetic());
+    let hinted = sub
+        .iter()
+        .any(|l| INTERNAL_HINTS.contains(l) || l.split('-').any(|p| INTERNAL_HINTS.contains(&p)));
+    let machine_like =
+        first.bytes().any(|b| b.is_ascii_digit()) && first.bytes().any(|b| b.is_ascii_alphabetic());
     hinted || machine_like
 }
 
 /// "ip-10-0-3-17", "10-0-3-17", "ec2-54-1-2-3": a label that spells an IPv4 address.
 fn encodes_ip(label: &str) -> bool {
     let digits: Vec<&str> = label.split('-').filter(|p| !p.is_empty()).collect();
-    let numeric = digits.iter().rev().take(4).filter(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 3).count();
+    let numeric = digits
+        .iter()
+        .rev()
+        .take(4)
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 3)
+        .count();
     numeric == 4 && digits.len() <= 5
 }
 
@@ -296,7 +461,8 @@ fn emails(bytes: &[u8], sink: &mut Sink<'_>) {
 }
 
 fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
-    let local_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let local_ok =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
     let mut s = at_pos;
     while s > 0 && local_ok(bytes[s - 1]) && at_pos - s < 64 {
         s -= 1;
@@ -309,7 +475,10 @@ fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
     }
     // userinfo of a URL ("https://bob:pw@host"): handled as URL credentials.
     let mut token_start = s;
-    while token_start > 0 && !bytes[token_start - 1].is_ascii_whitespace() && !matches!(bytes[token_start - 1], b'"' | b'\'' | b'=' | b'<' | b'(') {
+    while token_start > 0
+        && !bytes[token_start - 1].is_ascii_whitespace()
+        && !matches!(bytes[token_start - 1], b'"' | b'\'' | b'=' | b'<' | b'(')
+    {
         token_start -= 1;
     }
     if memmem::find(&bytes[token_start..s], b"://").is_some() {
@@ -317,14 +486,19 @@ fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
     }
     let d0 = at_pos + at_len;
     let mut e = d0;
-    while e < bytes.len() && (bytes[e].is_ascii_alphanumeric() || matches!(bytes[e], b'.' | b'-')) && e - d0 < 255 {
+    while e < bytes.len()
+        && (bytes[e].is_ascii_alphanumeric() || matches!(bytes[e], b'.' | b'-'))
+        && e - d0 < 255
+    {
         e += 1;
     }
     while e > d0 && matches!(bytes[e - 1], b'.' | b'-') {
         e -= 1;
     }
     let domain = &bytes[d0..e];
-    let Some(dot) = memchr::memrchr(b'.', domain) else { return };
+    let Some(dot) = memchr::memrchr(b'.', domain) else {
+        return;
+    };
     let tld = &domain[dot + 1..];
     if dot == 0 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) {
         return;
@@ -338,7 +512,8 @@ fn url_userinfo(bytes: &[u8], sink: &mut Sink<'_>) {
     for p in memmem::find_iter(bytes, b"://") {
         let mut scheme_start = p;
         while scheme_start > 0
-            && (bytes[scheme_start - 1].is_ascii_alphanumeric() || matches!(bytes[scheme_start - 1], b'+' | b'.' | b'-'))
+            && (bytes[scheme_start - 1].is_ascii_alphanumeric()
+                || matches!(bytes[scheme_start - 1], b'+' | b'.' | b'-'))
         {
             scheme_start -= 1;
         }
@@ -346,24 +521,45 @@ fn url_userinfo(bytes: &[u8], sink: &mut Sink<'_>) {
         let auth_start = p + 3;
         let mut auth_end = auth_start;
         while auth_end < bytes.len()
-            && !matches!(bytes[auth_end], b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`' | b' ' | b'\t' | b'\r' | b'\n')
+            && !matches!(
+                bytes[auth_end],
+                b'/' | b'?'
+                    | b'#'
+                    | b'"'
+                    | b'\''
+                    | b'<'
+                    | b'>'
+                    | b'`'
+                    | b' '
+                    | b'\t'
+                    | b'\r'
+                    | b'\n'
+            )
             && auth_end - auth_start < 512
         {
             auth_end += 1;
         }
         let authority = &bytes[auth_start..auth_end];
-        let Some(at_rel) = memchr::memrchr(b'@', authority) else { continue };
+        let Some(at_rel) = memchr::memrchr(b'@', authority) else {
+            continue;
+        };
         let userinfo = &authority[..at_rel];
         if userinfo.is_empty() {
             continue;
         }
         let db = is_db_scheme(&scheme);
-        let kind = if db { PiiType::DbConnection } else { PiiType::UrlCredentials };
+        let kind = if db {
+            PiiType::DbConnection
+        } else {
+            PiiType::UrlCredentials
+        };
         match memchr::memchr(b':', userinfo) {
             Some(0) => sink.push(auth_start + 1, auth_start + at_rel, kind),
             Some(_) => sink.push(auth_start, auth_start + at_rel, kind),
             // A lone user part is a credential only when it looks like a token.
-            None if userinfo.len() >= 20 && super::super::validate::looks_random(&String::from_utf8_lossy(userinfo)) => {
+            None if userinfo.len() >= 20
+                && super::super::validate::looks_random(&String::from_utf8_lossy(userinfo)) =>
+            {
                 sink.push(auth_start, auth_start + at_rel, kind)
             }
             None => {}
@@ -376,8 +572,22 @@ fn is_db_scheme(scheme: &str) -> bool {
     let s = s.split('+').next().unwrap_or(s);
     matches!(
         s,
-        "postgres" | "postgresql" | "mysql" | "mariadb" | "mongodb" | "redis" | "rediss" | "mssql" | "sqlserver"
-            | "oracle" | "db2" | "clickhouse" | "cockroachdb" | "cassandra" | "couchdb" | "neo4j" | "memcached"
+        "postgres"
+            | "postgresql"
+            | "mysql"
+            | "mariadb"
+            | "mongodb"
+            | "redis"
+            | "rediss"
+            | "mssql"
+            | "sqlserver"
+            | "oracle"
+            | "db2"
+            | "clickhouse"
+            | "cockroachdb"
+            | "cassandra"
+            | "couchdb"
+            | "neo4j"
+            | "memcached"
     )
 }
-

@@ -23,7 +23,9 @@ pub(crate) struct Numbers {
 
 impl Numbers {
     pub fn new() -> Self {
-        Numbers { numeric: Regex::new(NUMERIC).expect("numeric pattern") }
+        Numbers {
+            numeric: Regex::new(NUMERIC).expect("numeric pattern"),
+        }
     }
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
@@ -34,13 +36,21 @@ impl Numbers {
             let dots = tok.iter().filter(|b| **b == b'.').count();
             if dots == 3 && tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
                 ipv4_candidate(bytes, s, e, sink);
-            } else if tok.len() == 11 && matches!(tok[3], b'-' | b' ') && tok[6] == tok[3] && tok[0] != b'+' {
+            } else if tok.len() == 11
+                && matches!(tok[3], b'-' | b' ')
+                && tok[6] == tok[3]
+                && tok[0] != b'+'
+            {
                 if digit_bounded(bytes, s, e) && ssn_ok(&digits(tok)) {
                     sink.push(s, e, PiiType::Ssn);
                 }
             } else if tok[0] != b'+' && tok[0] != b'(' && is_card_shape(tok) {
                 let d = digits(tok);
-                if digit_bounded(bytes, s, e) && !glued_to_identifier(bytes, s) && card_brand_ok(&d) && luhn_ok(&d) {
+                if digit_bounded(bytes, s, e)
+                    && !glued_to_identifier(bytes, s)
+                    && card_brand_ok(&d)
+                    && luhn_ok(&d)
+                {
                     sink.push(s, e, PiiType::CreditCard);
                 }
             } else {
@@ -59,13 +69,19 @@ impl Numbers {
 }
 
 fn digits(tok: &[u8]) -> String {
-    tok.iter().filter(|b| b.is_ascii_digit()).map(|&b| b as char).collect()
+    tok.iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|&b| b as char)
+        .collect()
 }
 
 /// Groups of digits separated by single spaces or dashes, 13-19 digits in all.
 fn is_card_shape(tok: &[u8]) -> bool {
     let n = tok.iter().filter(|b| b.is_ascii_digit()).count();
-    (13..=19).contains(&n) && tok.iter().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-'))
+    (13..=19).contains(&n)
+        && tok
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-'))
 }
 
 /// Not part of a longer number: no digit (or decimal point + digit) directly around the span.

@@ -14,7 +14,9 @@ pub(crate) struct Tokens {
 
 impl Tokens {
     pub fn new() -> Self {
-        Tokens { prefixed: Regex::new(PREFIXED).expect("token pattern compiles") }
+        Tokens {
+            prefixed: Regex::new(PREFIXED).expect("token pattern compiles"),
+        }
     }
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
@@ -22,7 +24,9 @@ impl Tokens {
         for m in self.prefixed.find_iter(bytes) {
             let (s, e) = (m.start(), m.end());
             // A token glued to a longer word is part of something else (a hash, a path).
-            if before(bytes, s).is_some_and(|b| is_word(b) || b == b'-') && !m.as_bytes().starts_with(b"http") {
+            if before(bytes, s).is_some_and(|b| is_word(b) || b == b'-')
+                && !m.as_bytes().starts_with(b"http")
+            {
                 continue;
             }
             let tok = m.as_bytes();
@@ -63,13 +67,14 @@ fn private_keys(bytes: &[u8], sink: &mut Sink<'_>) {
     let mut from = 0;
     while let Some(p) = finder.find(&bytes[from..]) {
         let start = from + p;
-        let header_end = match memmem::find(&bytes[start + 11..(start + 80).min(bytes.len())], b"-----") {
-            Some(q) => start + 11 + q + 5,
-            None => {
-                from = start + 11;
-                continue;
-            }
-        };
+        let header_end =
+            match memmem::find(&bytes[start + 11..(start + 80).min(bytes.len())], b"-----") {
+                Some(q) => start + 11 + q + 5,
+                None => {
+                    from = start + 11;
+                    continue;
+                }
+            };
         let label = &bytes[start + 11..header_end - 5];
         if !label.ends_with(b"PRIVATE KEY") && !label.ends_with(b"PRIVATE KEY BLOCK") {
             from = header_end;
