@@ -18,6 +18,8 @@ pub struct Review {
     line_starts: Vec<usize>,
     findings: Vec<Finding>,
     redact: Vec<bool>,
+    /// Kept up to date on every change, so the window never recounts per frame.
+    counts: BTreeMap<PiiType, TypeCount>,
 }
 
 /// Per-type totals for the side panel.
@@ -37,6 +39,12 @@ impl Review {
             line_starts.pop(); // a trailing newline does not start a line
         }
         let redact = vec![true; findings.len()];
+        let mut counts: BTreeMap<PiiType, TypeCount> = BTreeMap::new();
+        for f in &findings {
+            let c = counts.entry(f.kind).or_default();
+            c.total += 1;
+            c.redacted += 1;
+        }
         Review {
             name,
             text: Arc::from(loaded.text),
@@ -46,6 +54,7 @@ impl Review {
             line_starts,
             findings,
             redact,
+            counts,
         }
     }
 
@@ -88,8 +97,14 @@ impl Review {
 
     /// Flips one finding between redact and keep.
     pub fn toggle(&mut self, i: usize) {
-        if let Some(d) = self.redact.get_mut(i) {
+        if let (Some(d), Some(f)) = (self.redact.get_mut(i), self.findings.get(i)) {
             *d = !*d;
+            let c = self.counts.entry(f.kind).or_default();
+            if *d {
+                c.redacted += 1;
+            } else {
+                c.redacted -= 1;
+            }
         }
     }
 
@@ -100,20 +115,18 @@ impl Review {
                 *d = redact_it;
             }
         }
+        if let Some(c) = self.counts.get_mut(&kind) {
+            c.redacted = if redact_it { c.total } else { 0 };
+        }
     }
 
-    pub fn counts(&self) -> BTreeMap<PiiType, TypeCount> {
-        let mut counts: BTreeMap<PiiType, TypeCount> = BTreeMap::new();
-        for (f, &d) in self.findings.iter().zip(&self.redact) {
-            let c = counts.entry(f.kind).or_default();
-            c.total += 1;
-            c.redacted += usize::from(d);
-        }
-        counts
+    /// Findings and redactions per type.
+    pub fn counts(&self) -> &BTreeMap<PiiType, TypeCount> {
+        &self.counts
     }
 
     pub fn redacted_count(&self) -> usize {
-        self.redact.iter().filter(|d| **d).count()
+        self.counts.values().map(|c| c.redacted).sum()
     }
 
     /// The redacted text as decided so far.

@@ -119,7 +119,12 @@ impl TftsrApp {
             .name("tftsr-dialog".into())
             .spawn(move || {
                 let event = if save {
-                    let dialog = rfd::FileDialog::new().set_title("Save redacted copy");
+                    // Start in the home folder, never beside the original (or wherever TFTSR was
+                    // started from): the person picks where the copy goes.
+                    let mut dialog = rfd::FileDialog::new().set_title("Save redacted copy");
+                    if let Some(home) = std::env::home_dir() {
+                        dialog = dialog.set_directory(home);
+                    }
                     Event::PickedSave(
                         dialog
                             .set_file_name(suggested.unwrap_or_default())

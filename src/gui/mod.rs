@@ -10,6 +10,7 @@ pub use sanitise::{Command, QuickSanitise};
 
 use crate::pii::PiiType;
 use eframe::egui::Color32;
+use eframe::egui::ecolor::Hsva;
 use std::path::PathBuf;
 
 /// Starts the window; `open` is a file to load right away.
@@ -31,21 +32,9 @@ pub fn run(open: Option<PathBuf>) -> eframe::Result {
     )
 }
 
-/// One colour per type, the same everywhere (log view, side panel).
+/// One colour per type, the same everywhere (log view, side panel): hues spread by the golden
+/// angle so neighbouring types differ.
 pub fn type_color(kind: PiiType) -> Color32 {
-    const PALETTE: [Color32; 12] = [
-        Color32::from_rgb(0x4e, 0x79, 0xa7),
-        Color32::from_rgb(0xf2, 0x8e, 0x2b),
-        Color32::from_rgb(0xe1, 0x57, 0x59),
-        Color32::from_rgb(0x76, 0xb7, 0xb2),
-        Color32::from_rgb(0x59, 0xa1, 0x4f),
-        Color32::from_rgb(0xed, 0xc9, 0x48),
-        Color32::from_rgb(0xb0, 0x7a, 0xa1),
-        Color32::from_rgb(0xff, 0x9d, 0xa7),
-        Color32::from_rgb(0x9c, 0x75, 0x5f),
-        Color32::from_rgb(0xba, 0xb0, 0xac),
-        Color32::from_rgb(0x3b, 0xb0, 0xe0),
-        Color32::from_rgb(0xa0, 0xcb, 0x3a),
-    ];
-    PALETTE[kind as usize % PALETTE.len()]
+    let hue = (kind as usize as f32 * 0.618_034).fract();
+    Hsva::new(hue, 0.55, 0.62, 1.0).into()
 }

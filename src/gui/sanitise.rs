@@ -182,7 +182,7 @@ impl QuickSanitise {
                 .weak(),
         );
         ui.separator();
-        let counts = review.counts();
+        let counts = review.counts().clone();
         let mut changes = Vec::new();
         for (kind, c) in &counts {
             ui.horizontal(|ui| {

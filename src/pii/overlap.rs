@@ -130,8 +130,16 @@ mod tests {
         let email = cand(5, 15, PiiType::Email);
         let f = resolve(text, vec![email, cand(0, 9, PiiType::UrlCredentials)]);
         // The longer email wins; the loser keeps the part no winner covers.
-        let url = Finding { start: 0, end: 5, kind: PiiType::UrlCredentials };
-        let mail = Finding { start: 5, end: 15, kind: PiiType::Email };
+        let url = Finding {
+            start: 0,
+            end: 5,
+            kind: PiiType::UrlCredentials,
+        };
+        let mail = Finding {
+            start: 5,
+            end: 15,
+            kind: PiiType::Email,
+        };
         assert_eq!(f, vec![url, mail]);
     }
 
