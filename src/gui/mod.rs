@@ -15,8 +15,12 @@ use std::path::PathBuf;
 
 /// Starts the window; `open` is a file to load right away.
 pub fn run(open: Option<PathBuf>) -> eframe::Result {
+    let mut viewport = eframe::egui::ViewportBuilder::default();
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")) {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default()
+        viewport: viewport
             .with_title("TFTSR — quick sanitise")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([640.0, 400.0])
