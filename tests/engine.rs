@@ -219,6 +219,20 @@ fn numbers_and_identity() {
         PiiType::PersonName,
         "Carl Lowe",
     );
+    assert_finds(
+        "SMS for user Eliza van Waas",
+        PiiType::PersonName,
+        "Eliza van Waas",
+    );
+    assert_finds(
+        r#"{"name":"Ana de la Cruz"}"#,
+        PiiType::PersonName,
+        "Ana de la Cruz",
+    );
+    assert_clean("Surface(name=InputMethod) name=gateway level=INFO");
+    // A password may start with '$'; only upper-case $VARS are taken as variables.
+    assert_finds("password=$ecret99 ok", PiiType::Password, "$ecret99");
+    assert_clean("DB_PASSWORD=$DB_PASS -Credential $cred");
 }
 
 #[test]

@@ -100,28 +100,70 @@ impl Identity {
     fn cued_names(&self, text: &str, sink: &mut Sink<'_>) {
         for m in self.cues.find_iter(text) {
             let rest = &text[m.end()..line_end(text.as_bytes(), m.end())];
-            let mut end = 0;
-            let mut words = 0;
-            for word in rest.split(' ').take(3) {
-                let trimmed = word.trim_end_matches([',', '.', ';', ':', ')']);
-                let mut chars = trimmed.chars();
-                let Some(first) = chars.next() else { break };
-                let tail_ok = chars.clone().count() >= 1
-                    && chars.all(|c| c.is_lowercase() || matches!(c, '-' | '\''));
-                if !first.is_uppercase() || !tail_ok {
-                    break;
-                }
-                words += 1;
-                end += if words == 1 { 0 } else { 1 } + trimmed.len();
-                if trimmed.len() != word.len() {
-                    break;
-                }
-            }
-            if words >= 2 {
-                sink.push(m.end(), m.end() + end, PiiType::PersonName);
+            if let Some((len, words)) = person_name_len(rest)
+                && words >= 2
+            {
+                sink.push(m.end(), m.end() + len, PiiType::PersonName);
             }
         }
     }
+}
+
+/// Lower-case particles inside names: "Eliza van Waas", "Ana de la Cruz".
+const PARTICLES: &[&str] = &[
+    "van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "la", "le", "dos", "das",
+    "bin", "al", "ter", "ten",
+];
+
+/// Length in bytes of a person name at the start of `text`, and its number of capitalised words:
+/// up to five words separated by single spaces, each capitalised (Unicode; `-` and `'` may
+/// start a new capital: "Hanne-Lore", "O'Brien") or a particle between two of them. ALL-CAPS and
+/// CamelCase words are identifiers, not names.
+pub(crate) fn person_name_len(text: &str) -> Option<(usize, usize)> {
+    let mut end = 0;
+    let mut capitalised = 0;
+    let mut pos = 0;
+    let mut particles = 0;
+    for _ in 0..6 {
+        let rest = &text[pos..];
+        let word_len = rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
+            .map_or(rest.len(), |(i, _)| i);
+        let word = rest[..word_len].trim_end_matches('.');
+        let mut chars = word.chars();
+        let Some(first) = chars.next() else { break };
+        if first.is_lowercase() {
+            // At most two in a row ("de la"), and only between capitalised words.
+            if capitalised == 0 || particles == 2 || !PARTICLES.contains(&word) {
+                break;
+            }
+            particles += 1;
+        } else {
+            if !first.is_uppercase() || word.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+                break;
+            }
+            if word.len() > 3 && word.chars().all(|c| !c.is_lowercase()) {
+                return None;
+            }
+            let mut prev = first;
+            for c in chars {
+                if c.is_uppercase() && !matches!(prev, '-' | '\'' | '’') {
+                    return None;
+                }
+                prev = c;
+            }
+            capitalised += 1;
+            particles = 0;
+            end = pos + word.len();
+        }
+        pos += word_len;
+        if capitalised == 5 || !text[pos..].starts_with(' ') {
+            break;
+        }
+        pos += 1;
+    }
+    (capitalised > 0 && end <= 80).then_some((end, capitalised))
 }
 
 /// The user name that starts at `s` (after a home prefix), unless it is a shared profile.

@@ -6,6 +6,7 @@
 //! A value after a clearly secret-named key is redacted whatever its shape; after an ambiguous key
 //! (`key=`) only when it looks random. Identity keys (`ssn`, `phone`, `name`) need a matching shape.
 
+use super::identity::person_name_len;
 use super::{Sink, before, is_word, line_end, line_start};
 use crate::pii::PiiType;
 use crate::pii::validate::{looks_random, ssn_ok};
@@ -637,7 +638,11 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
             }
         }
         _ => {
-            if is_placeholder(value) {
+            // `$cred` is a variable after most keys, but after a password key it may be a
+            // password that starts with '$': only upper-case `$VAR` is taken as a variable there.
+            let lower_var =
+                value.starts_with(b"$") && value[1..].iter().any(u8::is_ascii_lowercase);
+            if is_placeholder(value) && !(class == KeyClass::Password && lower_var) {
                 return;
             }
             if matches!(class, KeyClass::Ambiguous)
@@ -878,42 +883,11 @@ fn cookie_values(bytes: &[u8], vs: usize, ve: usize, sink: &mut Sink<'_>) {
     }
 }
 
-/// A person name: 1–4 capitalised words (letters, `-`, `'`, `.`), Unicode-aware.
+/// A person name value: see [`person_name_len`].
 fn name_value(bytes: &[u8], vs: usize, ve: usize) -> Option<(usize, usize)> {
     let text = std::str::from_utf8(&bytes[vs..ve]).ok()?;
-    let mut end = 0;
-    let mut words = 0;
-    let mut rest = text;
-    loop {
-        let word_len = rest
-            .char_indices()
-            .find(|(_, c)| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
-            .map_or(rest.len(), |(i, _)| i);
-        let word = &rest[..word_len];
-        let first = word.chars().next()?;
-        if !first.is_uppercase() || word.chars().filter(|c| c.is_alphabetic()).count() < 2 {
-            break;
-        }
-        // ALL-CAPS words are constants or acronyms, CamelCase words identifiers: not names.
-        if word.len() > 3 && word.chars().all(|c| !c.is_lowercase()) {
-            return None;
-        }
-        let mut prev = first;
-        for c in word.chars().skip(1) {
-            if c.is_uppercase() && !matches!(prev, '-' | '\'' | '’') {
-                return None;
-            }
-            prev = c;
-        }
-        words += 1;
-        end = text.len() - rest.len() + word_len;
-        rest = &rest[word_len..];
-        if words == 4 || !rest.starts_with(' ') {
-            break;
-        }
-        rest = &rest[1..];
-    }
-    (words > 0 && end <= 80).then_some((vs, vs + end))
+    let (len, _) = person_name_len(text)?;
+    Some((vs, vs + len))
 }
 
 /// Whether a `password=`/`pwd=` key sits in a JDBC, ADO.NET or ODBC connection string.
