@@ -255,40 +255,23 @@ mod tests {
     #[test]
     fn bad_findings_are_errors_not_panics() {
         let text = "héllo";
-        let mut p = Pseudonyms::new();
+        let run = |fs: &[Finding], ds: &[bool]| {
+            redact(text, fs, ds, Mode::Label, &mut Pseudonyms::new()).unwrap_err()
+        };
         assert_eq!(
-            redact(
-                text,
-                &[f(0, 2, PiiType::Ipv4)],
-                &[true],
-                Mode::Label,
-                &mut p
-            )
-            .unwrap_err(),
+            run(&[f(0, 2, PiiType::Ipv4)], &[true]),
+            RedactError::BadOffsets(0),
+            "inside 'é'"
+        );
+        assert_eq!(
+            run(&[f(0, 99, PiiType::Ipv4)], &[true]),
             RedactError::BadOffsets(0)
         );
-        assert_eq!(
-            redact(
-                text,
-                &[f(0, 99, PiiType::Ipv4)],
-                &[true],
-                Mode::Label,
-                &mut p
-            )
-            .unwrap_err(),
-            RedactError::BadOffsets(0)
-        );
-        assert_eq!(
-            redact(
-                text,
-                &[f(0, 3, PiiType::Ipv4), f(1, 4, PiiType::Ipv4)],
-                &[true, true],
-                Mode::Label,
-                &mut p
-            )
-            .unwrap_err(),
-            RedactError::Unordered(1)
-        );
-        assert!(redact(text, &[], &[true], Mode::Label, &mut p).is_err());
+        let overlapping = [f(0, 3, PiiType::Ipv4), f(1, 4, PiiType::Ipv4)];
+        assert_eq!(run(&overlapping, &[true, true]), RedactError::Unordered(1));
+        assert!(matches!(
+            run(&[], &[true]),
+            RedactError::DecisionCount { .. }
+        ));
     }
 }
