@@ -132,7 +132,7 @@ fn the_redacted_view_shows_replacements_and_the_status_bar_counts() {
 }
 
 #[test]
-fn shortcuts_and_buttons_ask_the_app_for_dialogs() {
+fn buttons_ask_the_app_for_dialogs() {
     let mut h = window(FIXTURE);
     h.get_by_label("Save redacted…").click();
     h.run();
@@ -166,4 +166,41 @@ fn empty_window_invites_a_file() {
     );
     h.run();
     assert!(h.query_by_label_contains("Drop a log here").is_some());
+}
+
+#[derive(Debug)]
+struct DroppedPath(std::path::PathBuf);
+
+impl eframe::egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        Err("the window never reads dropped bytes itself".into())
+    }
+}
+
+#[test]
+fn dropping_a_file_asks_the_app_to_open_it() {
+    let mut h = window(FIXTURE);
+    let path = std::path::PathBuf::from("/var/log/dropped.log");
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(DroppedPath(path.clone())));
+    h.run();
+    assert_eq!(h.state().commands, vec![Command::Open(path)]);
+}
+
+#[test]
+fn ctrl_o_and_ctrl_s_are_shortcuts() {
+    let mut h = window(FIXTURE);
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::O);
+    h.run();
+    h.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::S);
+    h.run();
+    assert_eq!(
+        h.state().commands,
+        vec![Command::PickFile, Command::PickSavePath]
+    );
 }
