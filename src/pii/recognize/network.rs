@@ -6,11 +6,6 @@ use memchr::memmem;
 use regex::bytes::Regex;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// One pass for hex-and-separator shapes: runs of hex pairs (6 = a MAC; 12/14 = the
-/// dst:src(:type) field of netfilter logs; 8 = EUI-64), the Cisco dotted MAC form, then IPv6
-/// candidates (validated by the standard parser). MAC shapes come first: at the same position
-/// the leftmost-first alternation prefers them.
-const HEX: &str = r"(?i-u)[0-9a-f]{2}(?::[0-9a-f]{2}){5,}\b|[0-9a-f]{2}(?:-[0-9a-f]{2}){5,}\b|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}\b|(?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-f]{1,4})?";
 
 /// Top-level domains that only exist inside organisations.
 const INTERNAL_TLDS: &[&str] = &[
@@ -141,7 +136,6 @@ const PUBLIC_DOMAINS: &[&str] = &[
 ];
 
 pub(crate) struct Network {
-    hex: Regex,
     hostname: Regex,
 }
 
@@ -159,7 +153,6 @@ impl Network {
             tlds.join("|")
         );
         Network {
-            hex: Regex::new(HEX).expect("hex pattern"),
             hostname: Regex::new(&hostname).expect("hostname pattern"),
         }
     }
@@ -172,34 +165,19 @@ impl Network {
         self.hostnames(bytes, sink);
     }
 
+    /// MACs and IPv6 addresses, found from their separators (`:`, `-`, `.`) with SIMD search and
+    /// checked by hand: several times faster than a regex that must consider every hex byte.
     fn hex_shapes(&self, bytes: &[u8], sink: &mut Sink<'_>) {
-        for m in self.hex.find_iter(bytes) {
-            let (s, e) = (m.start(), m.end());
-            // Inside a longer word: "foo12:ab…", "deadbeef…".
-            if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        let mut done = 0;
+        for p in memchr::memchr3_iter(b':', b'-', b'.', bytes) {
+            if p < done {
                 continue;
             }
-            let tok = m.as_bytes();
-            let pairs = tok.len() >= 17
-                && tok.len() % 3 == 2
-                && matches!(tok[2], b':' | b'-')
-                && tok.iter().enumerate().all(|(i, b)| {
-                    if i % 3 == 2 {
-                        *b == tok[2]
-                    } else {
-                        b.is_ascii_hexdigit()
-                    }
-                });
-            if tok.len() == 14 && tok[4] == b'.' && tok[9] == b'.' {
-                // 1234.5678.9012 is a number, not a Cisco MAC.
-                if !tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
-                    sink.push(s, e, PiiType::Mac);
-                }
-            } else if pairs {
-                mac_run(bytes, s, e, sink);
-            } else {
-                ipv6_candidate(bytes, s, e, sink);
-            }
+            done = match bytes[p] {
+                b':' => colon_token(bytes, p, sink),
+                b'-' => dash_mac(bytes, p, sink),
+                _ => cisco_mac(bytes, p, sink),
+            };
         }
     }
 
@@ -230,6 +208,92 @@ impl Network {
             }
         }
     }
+}
+
+fn hex(b: u8) -> bool {
+    b.is_ascii_hexdigit()
+}
+
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The colon-separated hex token around the colon at `p`: a MAC run or an IPv6 candidate.
+/// Returns where scanning may resume.
+fn colon_token(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
+    let mut s = p;
+    while s > 0 && (hex(bytes[s - 1]) || bytes[s - 1] == b':') && p - s < 40 {
+        s -= 1;
+    }
+    let mut e = p + 1;
+    while e < bytes.len() && (hex(bytes[e]) || matches!(bytes[e], b':' | b'.')) && e - s < 46 {
+        e += 1;
+    }
+    let resume = e;
+    while e > p + 1 && bytes[e - 1] == b'.' {
+        e -= 1; // sentence end: "from fe80::1."
+    }
+    // Inside a longer word ("SHA256:…", "T13:44:02"), or glued to one.
+    if before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.') || at(bytes, e).is_some_and(word_byte) {
+        return resume;
+    }
+    let tok = &bytes[s..e];
+    if memchr::memchr_iter(b':', tok).count() < 2 {
+        return resume;
+    }
+    let mac_end = if tok.ends_with(b":") && !tok.ends_with(b"::") { e - 1 } else { e };
+    if is_pair_run(&bytes[s..mac_end], b':') {
+        mac_run(bytes, s, mac_end, sink);
+    } else {
+        ipv6_candidate(bytes, s, e, sink);
+    }
+    resume
+}
+
+/// `aa<sep>bb<sep>…`: hex pairs joined by one separator, at least six of them.
+fn is_pair_run(tok: &[u8], sep: u8) -> bool {
+    tok.len() >= 17
+        && tok.len() % 3 == 2
+        && tok.iter().enumerate().all(|(i, &b)| if i % 3 == 2 { b == sep } else { hex(b) })
+}
+
+/// `aa-bb-cc-dd-ee-ff` whose first dash is at `p`.
+fn dash_mac(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
+    if p < 2 || !hex(bytes[p - 1]) || !hex(bytes[p - 2]) || at(bytes, p + 3) != Some(b'-') {
+        return p + 1;
+    }
+    let s = p - 2;
+    if before(bytes, s).is_some_and(|b| word_byte(b) || b == b'-') {
+        return p + 1;
+    }
+    let mut e = s + 2;
+    while at(bytes, e) == Some(b'-') && at(bytes, e + 1).is_some_and(hex) && at(bytes, e + 2).is_some_and(hex) {
+        e += 3;
+    }
+    if at(bytes, e).is_some_and(word_byte) || !is_pair_run(&bytes[s..e], b'-') {
+        return e.max(p + 1);
+    }
+    mac_run(bytes, s, e, sink);
+    e
+}
+
+/// Cisco `aabb.ccdd.eeff` whose first dot is at `p`.
+fn cisco_mac(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
+    if p < 4 || p + 10 > bytes.len() || bytes[p + 5] != b'.' {
+        return p + 1;
+    }
+    let s = p - 4;
+    let e = p + 10;
+    let tok = &bytes[s..e];
+    let shape = tok.iter().enumerate().all(|(i, &b)| if i == 4 || i == 9 { b == b'.' } else { hex(b) });
+    if !shape || before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.') || at(bytes, e).is_some_and(|b| word_byte(b) || b == b'.') {
+        return p + 1;
+    }
+    // 1234.5678.9012 is a number, not a Cisco MAC.
+    if !tok.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        sink.push(s, e, PiiType::Mac);
+    }
+    e
 }
 
 /// A run of hex pairs: one MAC, two (netfilter's `MAC=dst:src:type`), or a fingerprint.
