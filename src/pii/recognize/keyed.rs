@@ -419,42 +419,48 @@ fn separator(bytes: &[u8], ks: usize, ke: usize) -> Option<Separator> {
     while matches!(bytes.get(i), Some(b' ' | b'\t')) && i - ke < 48 {
         i += 1;
     }
-    let ls = line_start(bytes, ks);
-    let indent_only = bytes[ls..ks]
-        .iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'#'))
-        || bytes[ls..ks].starts_with(b"export ");
     let query = matches!(before(bytes, ks), Some(b'?' | b'&'));
     let colon = bytes[ke..i].contains(&b':');
+    let indent_only = colon && !flag && key_starts_line(bytes, ks);
     Some(Separator {
         value_start: i,
         space_only,
-        line_key: indent_only && !flag && colon,
+        line_key: indent_only,
         query,
     })
 }
 
-/// Splits a key into lower-case words on `_`, `-`, `.` and camelCase.
-fn key_words(key: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
+/// Only indentation (or a YAML list dash or comment mark) before the key on its line; scanned
+/// backwards so it stops at the first other byte.
+fn key_starts_line(bytes: &[u8], ks: usize) -> bool {
+    let mut j = ks;
+    while j > 0 && matches!(bytes[j - 1], b' ' | b'\t' | b'-' | b'#') {
+        j -= 1;
+    }
+    j == 0 || bytes[j - 1] == b'\n'
+}
+
+/// A key as lower-case words joined by `_`, split on `_`, `-`, `.` and camelCase:
+/// `clientSecret` -> `client_secret`, `X-Api-Key` -> `x_api_key`.
+fn key_words(key: &[u8]) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
     let mut prev_lower = false;
     for &b in key {
         if !b.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
             }
             prev_lower = false;
             continue;
         }
-        if b.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+        if b.is_ascii_uppercase() && prev_lower && !out.ends_with('_') {
+            out.push('_');
         }
         prev_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
-        cur.push(b.to_ascii_lowercase() as char);
+        out.push(b.to_ascii_lowercase() as char);
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    while out.ends_with('_') {
+        out.pop();
     }
     out
 }
@@ -472,10 +478,11 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
     }
     // The last dotted segment is the key proper: spring.datasource.password -> password.
     let seg = key.rsplit(|b| *b == b'.').next().unwrap_or(key);
-    let words = key_words(seg);
-    let joined = words.join("_");
-    let last = words.last()?.as_str();
-    let prev = words.len().checked_sub(2).map(|i| words[i].as_str());
+    let joined = key_words(seg);
+    let mut rev = joined.rsplit('_');
+    let last = rev.next().filter(|w| !w.is_empty())?;
+    let prev = rev.next();
+    let single_word = prev.is_none();
     if joined.contains("secret_access_key") || (joined.contains("aws") && joined.contains("secret"))
     {
         return Some(KeyClass::AwsSecret);
@@ -547,7 +554,7 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
                         | "middle"
                 )
             );
-            if words.len() == 1 && two_word.is_none() || prev_ok {
+            if single_word && two_word.is_none() || prev_ok {
                 KeyClass::Name
             } else {
                 return None;
@@ -751,7 +758,6 @@ fn trim_end(bytes: &[u8], i: usize, le: usize) -> usize {
 
 /// Masked, empty, boolean and templated values are not secrets.
 fn is_placeholder(v: &[u8]) -> bool {
-    let lower = v.to_ascii_lowercase();
     if v.iter()
         .all(|b| matches!(b, b'*' | b'x' | b'X' | b'#' | b'.' | b'-'))
     {
@@ -801,7 +807,7 @@ fn is_placeholder(v: &[u8]) -> bool {
         b"digest",
         b"anonymous",
     ];
-    if WORDS.contains(&lower.as_slice()) {
+    if v.len() <= 12 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(v)) {
         return true;
     }
     let starts = |p: &[u8]| v.starts_with(p);
@@ -894,7 +900,12 @@ fn name_value(bytes: &[u8], vs: usize, ve: usize) -> Option<(usize, usize)> {
 fn in_connection_string(bytes: &[u8], ks: usize) -> bool {
     let ls = line_start(bytes, ks);
     let from = ks.saturating_sub(256).max(ls);
-    let window = bytes[from..ks].to_ascii_lowercase();
+    let raw = &bytes[from..ks];
+    // ADO.NET/ODBC strings separate their keys with ';', JDBC URLs start with "jdbc:".
+    if memchr::memchr(b';', raw).is_none() && memmem::find(raw, b"jdbc:").is_none() {
+        return false;
+    }
+    let window = raw.to_ascii_lowercase();
     const MARKERS: &[&[u8]] = &[
         b"jdbc:",
         b"server=",
@@ -939,10 +950,10 @@ mod tests {
 
     #[test]
     fn key_words_split() {
-        assert_eq!(key_words(b"DB_PASSWORD"), ["db", "password"]);
-        assert_eq!(key_words(b"clientSecret"), ["client", "secret"]);
-        assert_eq!(key_words(b"X-Api-Key"), ["x", "api", "key"]);
-        assert_eq!(key_words(b"_authToken"), ["auth", "token"]);
+        assert_eq!(key_words(b"DB_PASSWORD"), "db_password");
+        assert_eq!(key_words(b"clientSecret"), "client_secret");
+        assert_eq!(key_words(b"X-Api-Key"), "x_api_key");
+        assert_eq!(key_words(b"_authToken"), "auth_token");
     }
 
     #[test]

@@ -244,7 +244,9 @@ fn colon_token(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
     let mac_end = if tok.ends_with(b":") && !tok.ends_with(b"::") { e - 1 } else { e };
     if is_pair_run(&bytes[s..mac_end], b':') {
         mac_run(bytes, s, mac_end, sink);
-    } else {
+    } else if memmem::find(tok, b"::").is_some() || memchr::memchr_iter(b':', tok).count() >= 6 {
+        // An IPv6 address has "::" or at least seven groups (six with an IPv4 tail); this
+        // rejects times ("12:45:29") before the parser runs.
         ipv6_candidate(bytes, s, e, sink);
     }
     resume
