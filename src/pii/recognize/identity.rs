@@ -238,10 +238,18 @@ fn csv_columns(bytes: &[u8], sink: &mut Sink<'_>) {
         let le = line_end(bytes, ls);
         let line = &bytes[ls..le];
         // Cheap checks first: most lines are neither a header nor a row of the current header.
-        let header_shape = line.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'"')
-            && line.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b' ' | b'"' | b',' | b'\r'));
+        let header_shape = line
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'"')
+            && line
+                .iter()
+                .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b' ' | b'"' | b',' | b'\r'));
         let wanted = header.as_ref().map_or(0, |c| c.len() - 1);
-        let commas = if header_shape || wanted >= 2 { memchr_iter(b',', line).count() } else { 0 };
+        let commas = if header_shape || wanted >= 2 {
+            memchr_iter(b',', line).count()
+        } else {
+            0
+        };
         if commas >= 2 && (header_shape || commas == wanted) {
             let fields: Vec<&[u8]> = line.split(|b| *b == b',').collect();
             let is_header = header_shape && fields.iter().all(|f| !f.is_empty());

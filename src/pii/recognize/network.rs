@@ -3,9 +3,7 @@
 use super::{Sink, at, before, previous_word};
 use crate::pii::PiiType;
 use memchr::memmem;
-use regex::bytes::Regex;
 use std::net::{Ipv4Addr, Ipv6Addr};
-
 
 /// Top-level domains that only exist inside organisations.
 const INTERNAL_TLDS: &[&str] = &[
@@ -135,26 +133,11 @@ const PUBLIC_DOMAINS: &[&str] = &[
     "intel.com",
 ];
 
-pub(crate) struct Network {
-    hostname: Regex,
-}
+pub(crate) struct Network;
 
 impl Network {
     pub fn new() -> Self {
-        // Lower- and upper-case TLDs only: a short literal set lets the regex engine search for
-        // ".internal", ".com", … first and work backwards, instead of running at every byte.
-        let tlds: Vec<String> = INTERNAL_TLDS
-            .iter()
-            .chain(PUBLIC_TLDS)
-            .flat_map(|t| [t.to_string(), t.to_ascii_uppercase()])
-            .collect();
-        let hostname = format!(
-            r"(?-u)[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)*\.(?:{})\b",
-            tlds.join("|")
-        );
-        Network {
-            hostname: Regex::new(&hostname).expect("hostname pattern"),
-        }
+        Network
     }
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
@@ -181,31 +164,70 @@ impl Network {
         }
     }
 
+    /// Host names, found from the dot before a known top-level domain (SIMD search for dots,
+    /// then a table lookup), and read backwards label by label.
     fn hostnames(&self, bytes: &[u8], sink: &mut Sink<'_>) {
-        for m in self.hostname.find_iter(bytes) {
-            let (s, e) = (m.start(), m.end());
-            if before(bytes, s).is_some_and(|b| {
-                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'%' | b'$')
-            }) {
+        let mut done = 0;
+        for p in memchr::memchr_iter(b'.', bytes) {
+            if p < done || p == 0 {
                 continue;
             }
-            if e - s > 253 {
-                continue;
+            let mut e = p + 1;
+            while e < bytes.len() && bytes[e].is_ascii_alphabetic() && e - p <= 12 {
+                e += 1;
             }
-            // Followed by more name: "foo.com.bar", "app.corp-x".
+            // The TLD ends the name: not followed by more label bytes or another label.
             match at(bytes, e) {
-                Some(b'-') => continue,
+                Some(b) if word_byte(b) || b == b'-' => continue,
                 Some(b'.') if at(bytes, e + 1).is_some_and(|b| b.is_ascii_alphanumeric()) => {
                     continue;
                 }
                 _ => {}
             }
-            let name = std::str::from_utf8(m.as_bytes())
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+            if e == p + 1 || !is_tld(&bytes[p + 1..e]) {
+                continue;
+            }
+            let s = name_start(bytes, p);
+            done = e;
+            if s == p
+                || !bytes[s].is_ascii_alphanumeric()
+                || e - s > 253
+                || before(bytes, s).is_some_and(|b| matches!(b, b'.' | b'%' | b'$'))
+            {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&bytes[s..e]).to_ascii_lowercase();
             if host_is_internal(&name) {
                 sink.push(s, e, PiiType::Hostname);
             }
+        }
+    }
+}
+
+/// Whether `label` (ASCII letters) is a top-level domain we look for, in any case.
+fn is_tld(label: &[u8]) -> bool {
+    let mut buf = [0u8; 16];
+    let n = label.len().min(buf.len());
+    buf[..n].copy_from_slice(&label[..n]);
+    buf[..n].make_ascii_lowercase();
+    let Ok(tld) = std::str::from_utf8(&buf[..n]) else {
+        return false;
+    };
+    INTERNAL_TLDS.contains(&tld) || PUBLIC_TLDS.contains(&tld)
+}
+
+/// Start of the dotted name whose last dot is at `p`: labels of `[A-Za-z0-9_-]` joined by dots.
+fn name_start(bytes: &[u8], p: usize) -> usize {
+    let label = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut s = p;
+    loop {
+        while s > 0 && label(bytes[s - 1]) {
+            s -= 1;
+        }
+        if s >= 2 && bytes[s - 1] == b'.' && label(bytes[s - 2]) && p - s < 253 {
+            s -= 1;
+        } else {
+            return s;
         }
     }
 }
@@ -234,14 +256,20 @@ fn colon_token(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
         e -= 1; // sentence end: "from fe80::1."
     }
     // Inside a longer word ("SHA256:…", "T13:44:02"), or glued to one.
-    if before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.') || at(bytes, e).is_some_and(word_byte) {
+    if before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.')
+        || at(bytes, e).is_some_and(word_byte)
+    {
         return resume;
     }
     let tok = &bytes[s..e];
     if memchr::memchr_iter(b':', tok).count() < 2 {
         return resume;
     }
-    let mac_end = if tok.ends_with(b":") && !tok.ends_with(b"::") { e - 1 } else { e };
+    let mac_end = if tok.ends_with(b":") && !tok.ends_with(b"::") {
+        e - 1
+    } else {
+        e
+    };
     if is_pair_run(&bytes[s..mac_end], b':') {
         mac_run(bytes, s, mac_end, sink);
     } else if memmem::find(tok, b"::").is_some() || memchr::memchr_iter(b':', tok).count() >= 6 {
@@ -256,7 +284,10 @@ fn colon_token(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
 fn is_pair_run(tok: &[u8], sep: u8) -> bool {
     tok.len() >= 17
         && tok.len() % 3 == 2
-        && tok.iter().enumerate().all(|(i, &b)| if i % 3 == 2 { b == sep } else { hex(b) })
+        && tok
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| if i % 3 == 2 { b == sep } else { hex(b) })
 }
 
 /// `aa-bb-cc-dd-ee-ff` whose first dash is at `p`.
@@ -269,7 +300,10 @@ fn dash_mac(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
         return p + 1;
     }
     let mut e = s + 2;
-    while at(bytes, e) == Some(b'-') && at(bytes, e + 1).is_some_and(hex) && at(bytes, e + 2).is_some_and(hex) {
+    while at(bytes, e) == Some(b'-')
+        && at(bytes, e + 1).is_some_and(hex)
+        && at(bytes, e + 2).is_some_and(hex)
+    {
         e += 3;
     }
     if at(bytes, e).is_some_and(word_byte) || !is_pair_run(&bytes[s..e], b'-') {
@@ -287,8 +321,14 @@ fn cisco_mac(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
     let s = p - 4;
     let e = p + 10;
     let tok = &bytes[s..e];
-    let shape = tok.iter().enumerate().all(|(i, &b)| if i == 4 || i == 9 { b == b'.' } else { hex(b) });
-    if !shape || before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.') || at(bytes, e).is_some_and(|b| word_byte(b) || b == b'.') {
+    let shape = tok
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| if i == 4 || i == 9 { b == b'.' } else { hex(b) });
+    if !shape
+        || before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.')
+        || at(bytes, e).is_some_and(|b| word_byte(b) || b == b'.')
+    {
         return p + 1;
     }
     // 1234.5678.9012 is a number, not a Cisco MAC.
