@@ -709,11 +709,17 @@ fn unquoted_end(bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
     let mut e = i;
     while e < le {
         let b = bytes[e];
-        if b.is_ascii_whitespace()
-            || matches!(
-                b,
-                b'"' | b'\'' | b'`' | b';' | b'<' | b'>' | b',' | b')' | b']' | b'}'
-            )
+        if b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b';' | b'<' | b'>') {
+            break;
+        }
+        // Closing punctuation ends a value only where it closes something: before a blank, the
+        // end of the line or more punctuation ("pw=abc, user=x", "{pw=abc}"). Inside a value
+        // ("Ab,c)d") it is part of the secret, and stopping there would leak the rest.
+        if matches!(b, b',' | b')' | b']' | b'}')
+            && bytes.get(e + 1).is_none_or(|n| {
+                n.is_ascii_whitespace()
+                    || matches!(n, b',' | b')' | b']' | b'}' | b'"' | b'\'' | b';' | b'&')
+            })
         {
             break;
         }
