@@ -29,6 +29,9 @@ enum KeyClass {
     Ssn,
     Phone,
     Name,
+    /// A person's role in a ticket (`assignee`, `reporter`): a name only with two or more
+    /// capitalised words, since `owner=Root` or `manager: System` are accounts, not people.
+    RoleName,
 }
 
 /// Literal cues for the forms without `=`/`:`: long flags, protocol verbs and commands.
@@ -235,6 +238,15 @@ fn last_word_matters(w: &[u8]) -> bool {
             | b"cardholder"
             | b"author"
             | b"holder"
+            | b"assignee"
+            | b"reporter"
+            | b"requester"
+            | b"requestor"
+            | b"approver"
+            | b"manager"
+            | b"owner"
+            | b"recipient"
+            | b"technician"
     )
 }
 
@@ -554,7 +566,31 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
                         | "middle"
                 )
             );
-            if single_word && two_word.is_none() || prev_ok {
+            // A dotted `name` belongs to its parent: `user.name` is a person, `os.name` and
+            // `service.name` are not.
+            let parent = key.rsplit(|b| *b == b'.').nth(1);
+            let parent_ok = parent.is_some_and(|p| {
+                matches!(
+                    p.to_ascii_lowercase().as_slice(),
+                    b"user"
+                        | b"author"
+                        | b"committer"
+                        | b"customer"
+                        | b"contact"
+                        | b"owner"
+                        | b"employee"
+                        | b"patient"
+                        | b"person"
+                        | b"cardholder"
+                        | b"holder"
+                )
+            });
+            let bare = if parent.is_some() {
+                parent_ok
+            } else {
+                single_word && two_word.is_none()
+            };
+            if bare || prev_ok {
                 KeyClass::Name
             } else {
                 return None;
@@ -562,6 +598,8 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
         }
         "fullname" | "firstname" | "lastname" | "surname" | "displayname" | "givenname"
         | "familyname" | "cardholder" | "author" | "holder" => KeyClass::Name,
+        "assignee" | "reporter" | "requester" | "requestor" | "approver" | "manager" | "owner"
+        | "recipient" | "technician" => KeyClass::RoleName,
         _ => return None,
     };
     // `PWD=/home/alice` is sudo's working directory, not a password.
@@ -597,7 +635,7 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
         None if bytes[ks] == b'$' => return,
         None => {
             let e = match class {
-                KeyClass::Auth | KeyClass::Cookie | KeyClass::Name => le,
+                KeyClass::Auth | KeyClass::Cookie | KeyClass::Name | KeyClass::RoleName => le,
                 KeyClass::Phone => phone_end(bytes, i, le, sep.query),
                 KeyClass::Password | KeyClass::Secret | KeyClass::AwsSecret
                     if sep.line_key && !sep.space_only =>
@@ -617,7 +655,12 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
         KeyClass::Auth => auth_value(bytes, vs, ve, sep.query, sink),
         KeyClass::Cookie => cookie_values(bytes, vs, ve, sink),
         KeyClass::Name => {
-            if let Some((s, e)) = name_value(bytes, vs, ve) {
+            if let Some((s, e)) = name_value(bytes, vs, ve, 1) {
+                sink.push(s, e, PiiType::PersonName);
+            }
+        }
+        KeyClass::RoleName => {
+            if let Some((s, e)) = name_value(bytes, vs, ve, 2) {
                 sink.push(s, e, PiiType::PersonName);
             }
         }
@@ -896,10 +939,10 @@ fn cookie_values(bytes: &[u8], vs: usize, ve: usize, sink: &mut Sink<'_>) {
 }
 
 /// A person name value: see [`person_name_len`].
-fn name_value(bytes: &[u8], vs: usize, ve: usize) -> Option<(usize, usize)> {
+fn name_value(bytes: &[u8], vs: usize, ve: usize, min_words: usize) -> Option<(usize, usize)> {
     let text = std::str::from_utf8(&bytes[vs..ve]).ok()?;
-    let (len, _) = person_name_len(text)?;
-    Some((vs, vs + len))
+    let (len, words) = person_name_len(text)?;
+    (words >= min_words).then_some((vs, vs + len))
 }
 
 /// Whether a `password=`/`pwd=` key sits in a JDBC, ADO.NET or ODBC connection string.
