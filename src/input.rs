@@ -21,6 +21,17 @@ pub enum Encoding {
     Utf16Be,
 }
 
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Utf8Lossy => "utf-8 (lossy)",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Utf16Be => "utf-16be",
+        }
+    }
+}
+
 /// A decoded text, ready for the engine.
 #[derive(Debug)]
 pub struct Loaded {

@@ -1,7 +1,8 @@
 //! The command-line front end: `tftsr redact` and `tftsr scan`, non-interactive, for pipelines
-//! and one-off sanitisation. Exit codes follow grep: `scan` exits 0 when nothing was found, 1 when
+//! and one-off sanitisation (they never open the store), and `tftsr audit`. Exit codes follow grep: `scan` exits 0 when nothing was found, 1 when
 //! something was, 2 on error; `redact` exits 0 or 2.
 
+pub mod audit;
 mod output;
 
 use crate::input::{self, Encoding, Loaded};
@@ -28,6 +29,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the types TFTSR detects.
     Types,
+    /// Check or export the tamper-evident audit log (opens the encrypted store in
+    /// TFTSR_DATA_DIR; the key comes from TFTSR_DB_KEY, the OS keyring, or a prompt).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Start the desktop window (also what `tftsr` with no arguments does).
     Gui {
         /// A log to open right away.
@@ -107,6 +112,7 @@ pub fn run(command: Command) -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit(command) => audit::run(&command),
         Command::Gui { .. } => Ok(ExitCode::SUCCESS),
     };
     match result {

@@ -1,6 +1,6 @@
 //! Writing results: atomic file writes to paths the person chose, and the JSON report.
 
-use crate::input::{Encoding, Loaded};
+use crate::input::Loaded;
 use crate::pii::{Mode, Redacted, ReplacedSpan};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -26,12 +26,7 @@ struct InputInfo {
 }
 
 pub fn report<'a>(loaded: &Loaded, redacted: &'a Redacted, mode: Mode) -> Report<'a> {
-    let encoding = match loaded.encoding {
-        Encoding::Utf8 => "utf-8",
-        Encoding::Utf8Lossy => "utf-8 (lossy)",
-        Encoding::Utf16Le => "utf-16le",
-        Encoding::Utf16Be => "utf-16be",
-    };
+    let encoding = loaded.encoding.name();
     Report {
         tool: "tftsr",
         version: env!("CARGO_PKG_VERSION"),

@@ -20,6 +20,15 @@ pub enum Mode {
     Pseudonym,
 }
 
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Label => "label",
+            Mode::Pseudonym => "pseudonym",
+        }
+    }
+}
+
 impl std::str::FromStr for Mode {
     type Err = String;
 
