@@ -2,13 +2,36 @@
 #![cfg(feature = "gui")]
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tftsr::gui::worker::{Event, Request, Worker};
+use tftsr::gui::worker::{Event, Request, StoreConfig, Worker};
+use tftsr::keystore::MemoryKeyStore;
 use tftsr::pii::{DetectorOptions, Mode};
+use tftsr::secret::SecretString;
+use tftsr::workspace::DataDir;
 
+/// A worker whose (never unlocked) store would live in a temp dir.
 fn worker() -> Worker {
-    Worker::start(|| {}).expect("worker starts")
+    worker_in(
+        &std::env::temp_dir().join("tftsr-test-never-created"),
+        false,
+    )
+    .0
+}
+
+/// A worker with its store in `dir` and an in-memory key store, working or not.
+fn worker_in(dir: &std::path::Path, keyring_works: bool) -> (Worker, Arc<MemoryKeyStore>) {
+    let keys = Arc::new(MemoryKeyStore::default());
+    keys.unavailable.store(!keyring_works, Ordering::Relaxed);
+    let w = Worker::start(
+        || {},
+        StoreConfig {
+            dir: DataDir::new(dir),
+            keystore: keys.clone(),
+        },
+    )
+    .expect("worker starts");
+    (w, keys)
 }
 
 fn next(w: &Worker) -> Event {
@@ -116,4 +139,119 @@ fn a_cancelled_scan_ends_with_cancelled() {
     let w = worker();
     w.send(open(log, true)).unwrap();
     assert!(matches!(next(&w), Event::Cancelled { id: 7 }));
+}
+
+#[test]
+fn unlock_with_the_keyring_then_saves_are_recorded_before_they_are_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, keys) = worker_in(&tmp.path().join("data"), true);
+    w.send(Request::Unlock {
+        id: 1,
+        passphrase: None,
+    })
+    .unwrap();
+    let Event::Unlocked { id: 1, status, .. } = next(&w) else {
+        panic!("expected Unlocked")
+    };
+    assert_eq!(status.key_source, "keyring");
+    assert_eq!(status.cipher.page_size, 16384);
+    assert_eq!(keys.accounts().len(), 2);
+
+    let log = tmp.path().join("app.log");
+    std::fs::write(&log, "login from 198.51.100.23\n").unwrap();
+    w.send(open(log, false)).unwrap();
+    let Event::Opened { review, .. } = next(&w) else {
+        panic!("expected Opened")
+    };
+    let out = tmp.path().join("out.log");
+    w.send(Request::Save {
+        id: 9,
+        path: out.clone(),
+        text: review.text.clone(),
+        findings: review.findings().to_vec(),
+        decisions: review.decisions().to_vec(),
+        mode: Mode::Label,
+    })
+    .unwrap();
+    let Event::Saved {
+        id: 9,
+        audited: true,
+        ..
+    } = next(&w)
+    else {
+        panic!("expected an audited Saved")
+    };
+    w.send(Request::AuditPage {
+        id: 10,
+        before: None,
+        limit: 5,
+    })
+    .unwrap();
+    let Event::AuditPage { entries, .. } = next(&w) else {
+        panic!("expected AuditPage")
+    };
+    assert_eq!(entries[0].action, "export");
+    assert!(entries[0].details.contains(&out.display().to_string()));
+    w.send(Request::VerifyAudit { id: 11 }).unwrap();
+    let Event::Security { status, .. } = next(&w) else {
+        panic!("expected Security")
+    };
+    assert!(status.verdict.is_ok());
+    assert_eq!(status.audit_entries, 5);
+}
+
+#[test]
+fn no_keyring_asks_for_a_passphrase_then_a_wrong_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (w, _) = worker_in(&data, false);
+    w.send(Request::Unlock {
+        id: 1,
+        passphrase: None,
+    })
+    .unwrap();
+    let Event::Locked {
+        passphrase: Some(true),
+        message,
+        ..
+    } = next(&w)
+    else {
+        panic!("expected a first-run passphrase request")
+    };
+    assert!(message.contains("keyring"), "{message}");
+    w.send(Request::Unlock {
+        id: 2,
+        passphrase: Some(SecretString::new("first run passphrase".into())),
+    })
+    .unwrap();
+    assert!(matches!(next(&w), Event::Unlocked { id: 2, .. }));
+    drop(w);
+
+    let (w, _) = worker_in(&data, false);
+    w.send(Request::Unlock {
+        id: 3,
+        passphrase: None,
+    })
+    .unwrap();
+    assert!(matches!(
+        next(&w),
+        Event::Locked {
+            passphrase: Some(false),
+            ..
+        }
+    ));
+    w.send(Request::Unlock {
+        id: 4,
+        passphrase: Some(SecretString::new("not it".into())),
+    })
+    .unwrap();
+    let Event::Locked {
+        passphrase: Some(false),
+        message,
+        ..
+    } = next(&w)
+    else {
+        panic!("expected a wrong-passphrase refusal")
+    };
+    assert!(message.contains("wrong passphrase"), "{message}");
 }

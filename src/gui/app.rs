@@ -1,14 +1,24 @@
-//! The eframe application: wires the quick-sanitise view to the worker and the file dialogs.
+//! The eframe application: the top bar, the unlock screen, the quick-sanitise view and
+//! Settings → Security, wired to the worker and the file dialogs.
 
 use super::sanitise::{Command, QuickSanitise, Scanning};
-use super::worker::{Event, Request, RequestId, Worker};
-use eframe::egui;
+use super::security::{PAGE, SecurityCommand, SecurityView, StoreState};
+use super::worker::{Event, Request, RequestId, StoreConfig, Worker};
+use eframe::egui::{self, CentralPanel, Panel};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Sanitise,
+    Settings,
+}
+
 pub struct TftsrApp {
-    view: QuickSanitise,
+    pub view: QuickSanitise,
+    pub security: SecurityView,
+    pub tab: Tab,
     worker: Worker,
     next_id: RequestId,
     /// The scan in flight: its id and cancel flag.
@@ -17,20 +27,72 @@ pub struct TftsrApp {
 }
 
 impl TftsrApp {
-    pub fn new(ctx: &egui::Context, open: Option<PathBuf>) -> std::io::Result<Self> {
+    /// Starts the worker and asks it to open the store (TFTSR_DB_KEY or the keyring; the unlock
+    /// screen asks for a passphrase when neither works).
+    pub fn new(
+        ctx: &egui::Context,
+        open: Option<PathBuf>,
+        store: StoreConfig,
+    ) -> std::io::Result<Self> {
         let repaint_ctx = ctx.clone();
-        let worker = Worker::start(move || repaint_ctx.request_repaint())?;
+        let worker = Worker::start(move || repaint_ctx.request_repaint(), store)?;
         let mut app = TftsrApp {
             view: QuickSanitise::default(),
+            security: SecurityView::default(),
+            tab: Tab::Sanitise,
             worker,
             next_id: 1,
             active_scan: None,
             dialog_open: false,
         };
+        app.apply_security(SecurityCommand::Unlock(None));
         if let Some(path) = open {
             app.apply(Command::Open(path), ctx);
         }
         Ok(app)
+    }
+
+    fn send(&mut self, request: impl FnOnce(RequestId) -> Request) {
+        let id = self.id();
+        if let Err(e) = self.worker.send(request(id)) {
+            self.view.message = Some(e.to_string());
+        }
+    }
+
+    fn apply_security(&mut self, command: SecurityCommand) {
+        match command {
+            SecurityCommand::Unlock(passphrase) => {
+                self.security.state = StoreState::Unlocking;
+                self.send(|id| Request::Unlock { id, passphrase });
+            }
+            SecurityCommand::WithoutStore => self.security.state = StoreState::WithoutStore,
+            SecurityCommand::ShowUnlock => {
+                self.apply_security(SecurityCommand::Unlock(None));
+            }
+            SecurityCommand::Verify => {
+                self.security.reset_audit_paging();
+                self.send(|id| Request::VerifyAudit { id });
+                self.send(|id| Request::AuditPage {
+                    id,
+                    before: None,
+                    limit: PAGE,
+                });
+            }
+            SecurityCommand::AuditPage(before) => self.send(|id| Request::AuditPage {
+                id,
+                before,
+                limit: PAGE,
+            }),
+        }
+    }
+
+    /// The status and the newest audit page, after anything that may have added an entry.
+    fn refresh_security(&mut self) {
+        if self.security.is_open() {
+            self.security.reset_audit_paging();
+            self.send(|id| Request::Security { id });
+            self.apply_security(SecurityCommand::AuditPage(None));
+        }
     }
 
     fn id(&mut self) -> RequestId {
@@ -166,12 +228,49 @@ impl TftsrApp {
                 }
                 self.view.message = Some(message);
             }
-            Event::Saved { path, redacted, .. } => {
+            Event::Saved {
+                path,
+                redacted,
+                audited,
+                ..
+            } => {
                 let name = path
                     .file_name()
                     .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-                self.view.message = Some(format!("Saved {name} ({redacted} values redacted)."));
+                let recorded = if audited {
+                    "; recorded in the audit log"
+                } else {
+                    "; not recorded: the store is not open"
+                };
+                self.view.message = Some(format!(
+                    "Saved {name} ({redacted} values redacted{recorded})."
+                ));
+                self.refresh_security();
             }
+            Event::Unlocked { status, notes, .. } => {
+                self.security.state = StoreState::Unlocked;
+                self.security.status = Some(*status);
+                self.security.notes = notes;
+                self.security.message = None;
+                self.apply_security(SecurityCommand::AuditPage(None));
+            }
+            Event::Locked {
+                passphrase,
+                message,
+                ..
+            } => {
+                self.security.state = match passphrase {
+                    Some(first_run) => StoreState::NeedsPassphrase { first_run, message },
+                    None => StoreState::Failed { message },
+                };
+            }
+            Event::Security { status, .. } => {
+                self.security.status = Some(*status);
+                self.security.message = None;
+            }
+            Event::AuditPage {
+                before, entries, ..
+            } => self.security.set_audit_page(before, entries),
             Event::PickedOpen(path) => {
                 self.dialog_open = false;
                 if let Some(path) = path {
@@ -214,17 +313,81 @@ fn redacted_name(name: &str) -> String {
     }
 }
 
-impl eframe::App for TftsrApp {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+impl TftsrApp {
+    /// Applies every event the worker has sent (never blocks).
+    pub fn drain_events(&mut self, ctx: &egui::Context) {
         while let Ok(event) = self.worker.events.try_recv() {
             self.on_event(event, ctx);
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    /// The whole window: top bar, then the unlock screen or the selected tab.
+    pub fn contents_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        for command in self.view.ui(ui) {
-            self.apply(command, &ctx);
+        Panel::top("nav").show(ui, |ui| self.nav_ui(ui));
+        if self.security.needs_unlock_screen() {
+            let commands = CentralPanel::default()
+                .show(ui, |ui| self.security.unlock_ui(ui))
+                .inner;
+            for c in commands {
+                self.apply_security(c);
+            }
+            return;
         }
+        match self.tab {
+            Tab::Sanitise => {
+                for command in self.view.ui(ui) {
+                    self.apply(command, &ctx);
+                }
+            }
+            Tab::Settings => {
+                let commands = CentralPanel::default()
+                    .show(ui, |ui| self.security.settings_ui(ui))
+                    .inner;
+                for c in commands {
+                    self.apply_security(c);
+                }
+            }
+        }
+    }
+
+    fn nav_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("TFTSR");
+            ui.separator();
+            let unlocked_screen = !self.security.needs_unlock_screen();
+            ui.add_enabled_ui(unlocked_screen, |ui| {
+                if ui
+                    .selectable_label(self.tab == Tab::Sanitise, "Quick sanitise")
+                    .clicked()
+                {
+                    self.tab = Tab::Sanitise;
+                }
+                if ui
+                    .selectable_label(self.tab == Tab::Settings, "Settings")
+                    .clicked()
+                {
+                    self.tab = Tab::Settings;
+                    self.refresh_security();
+                }
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let (text, color) = self.security.badge();
+                ui.label(egui::RichText::new("offline").color(egui::Color32::LIGHT_GREEN))
+                    .on_hover_text("This window makes no network connection");
+                ui.separator();
+                ui.colored_label(color, text);
+            });
+        });
+    }
+}
+
+impl eframe::App for TftsrApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.contents_ui(ui);
     }
 }

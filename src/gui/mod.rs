@@ -1,11 +1,12 @@
-//! The desktop window (egui/eframe). Holds view state only; files and scanning live on the
-//! worker thread, and this window makes no network connection.
+//! The desktop window (egui/eframe). Holds view state only; files, scanning, the encrypted store
+//! and the vault live on the worker thread, and this window makes no network connection.
 
 mod app;
 pub mod sanitise;
+pub mod security;
 pub mod worker;
 
-pub use app::TftsrApp;
+pub use app::{Tab, TftsrApp};
 pub use sanitise::{Command, QuickSanitise};
 
 use crate::pii::PiiType;
@@ -21,7 +22,7 @@ pub fn run(open: Option<PathBuf>) -> eframe::Result {
     }
     let options = eframe::NativeOptions {
         viewport: viewport
-            .with_title("TFTSR — quick sanitise")
+            .with_title("TFTSR")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([640.0, 400.0])
             .with_drag_and_drop(true),
@@ -32,7 +33,10 @@ pub fn run(open: Option<PathBuf>) -> eframe::Result {
     eframe::run_native(
         "TFTSR",
         options,
-        Box::new(move |cc| Ok(Box::new(TftsrApp::new(&cc.egui_ctx, open)?))),
+        Box::new(move |cc| {
+            let store = worker::StoreConfig::from_env()?;
+            Ok(Box::new(TftsrApp::new(&cc.egui_ctx, open, store)?))
+        }),
     )
 }
 

@@ -100,8 +100,6 @@ impl QuickSanitise {
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            ui.heading("TFTSR");
-            ui.separator();
             if ui
                 .button("Open…")
                 .on_hover_text("Open a log (Ctrl+O), or drop one on the window")

@@ -1,12 +1,18 @@
 //! The request/response protocol between the window and its worker thread, and the worker.
 //!
-//! Every request carries an id and gets exactly one final event (`Opened`/`Saved`, `Failed` or
-//! `Cancelled`), with `Progress` events before it. The worker owns all file I/O and scanning, so
-//! the UI never blocks a frame; after each event it asks egui to repaint.
+//! Every request carries an id and gets exactly one final event (`Opened`/`Saved`/`Unlocked`/
+//! `Security`/`AuditPage`, or `Failed`/`Locked`/`Cancelled`), with `Progress` events before it.
+//! The worker owns all file I/O, scanning, the key store, the encrypted store and the vault, so
+//! the UI never blocks a frame and never holds a database connection or a key; after each event
+//! it asks egui to repaint.
 
+use crate::audit::Entry;
 use crate::input;
+use crate::keystore::{KeyStore, OsKeyring};
 use crate::pii::{Detector, DetectorOptions, Finding, Mode, Pseudonyms, redact};
 use crate::review::Review;
+use crate::secret::SecretString;
+use crate::workspace::{DataDir, SecurityStatus, UnlockError, UnlockRequest, Workspace, unlock};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -42,6 +48,21 @@ pub enum Request {
         decisions: Vec<bool>,
         mode: Mode,
     },
+    /// Open the encrypted store: keys from TFTSR_DB_KEY or the keyring, or this passphrase.
+    Unlock {
+        id: RequestId,
+        passphrase: Option<SecretString>,
+    },
+    /// Read the security status again (cipher settings, vault, audit chain).
+    Security { id: RequestId },
+    /// Verify the whole audit chain, then report the status.
+    VerifyAudit { id: RequestId },
+    /// A page of audit entries, newest first, older than `before`.
+    AuditPage {
+        id: RequestId,
+        before: Option<i64>,
+        limit: usize,
+    },
 }
 
 /// What the worker (or a dialog thread) reports back.
@@ -58,6 +79,29 @@ pub enum Event {
         id: RequestId,
         path: PathBuf,
         redacted: usize,
+        /// Whether the export was recorded in the audit log (false only without the store).
+        audited: bool,
+    },
+    Unlocked {
+        id: RequestId,
+        status: Box<SecurityStatus>,
+        notes: Vec<String>,
+    },
+    /// The store stays locked. `passphrase`: `Some(first_run)` when a passphrase would open
+    /// (or create) it.
+    Locked {
+        id: RequestId,
+        passphrase: Option<bool>,
+        message: String,
+    },
+    Security {
+        id: RequestId,
+        status: Box<SecurityStatus>,
+    },
+    AuditPage {
+        id: RequestId,
+        before: Option<i64>,
+        entries: Vec<Entry>,
     },
     Failed {
         id: RequestId,
@@ -78,6 +122,10 @@ impl std::fmt::Debug for Request {
             Request::Open { .. } => "Request::Open",
             Request::Rescan { .. } => "Request::Rescan",
             Request::Save { .. } => "Request::Save",
+            Request::Unlock { .. } => "Request::Unlock",
+            Request::Security { .. } => "Request::Security",
+            Request::VerifyAudit { .. } => "Request::VerifyAudit",
+            Request::AuditPage { .. } => "Request::AuditPage",
         })
     }
 }
@@ -88,6 +136,10 @@ impl std::fmt::Debug for Event {
             Event::Progress { .. } => "Event::Progress",
             Event::Opened { .. } => "Event::Opened",
             Event::Saved { .. } => "Event::Saved",
+            Event::Unlocked { .. } => "Event::Unlocked",
+            Event::Locked { .. } => "Event::Locked",
+            Event::Security { .. } => "Event::Security",
+            Event::AuditPage { .. } => "Event::AuditPage",
             Event::Failed { .. } => "Event::Failed",
             Event::Cancelled { .. } => "Event::Cancelled",
             Event::PickedOpen(_) => "Event::PickedOpen",
@@ -104,9 +156,28 @@ pub struct Worker {
     pub event_sender: Sender<Event>,
 }
 
+/// Where the worker finds the encrypted store and its keys.
+pub struct StoreConfig {
+    pub dir: DataDir,
+    pub keystore: Arc<dyn KeyStore>,
+}
+
+impl StoreConfig {
+    /// The data directory from TFTSR_DATA_DIR (or the platform's) and the OS keyring.
+    pub fn from_env() -> Result<Self, String> {
+        Ok(StoreConfig {
+            dir: DataDir::from_env()?,
+            keystore: Arc::new(OsKeyring),
+        })
+    }
+}
+
 impl Worker {
     /// Starts the named worker thread. `repaint` is called after every event.
-    pub fn start(repaint: impl Fn() + Send + Sync + Clone + 'static) -> std::io::Result<Self> {
+    pub fn start(
+        repaint: impl Fn() + Send + Sync + Clone + 'static,
+        store: StoreConfig,
+    ) -> std::io::Result<Self> {
         let (req_tx, req_rx) = bounded::<Request>(16);
         let (ev_tx, ev_rx) = bounded::<Event>(64);
         let notifier = Notifier {
@@ -116,8 +187,12 @@ impl Worker {
         std::thread::Builder::new()
             .name("tftsr-worker".into())
             .spawn(move || {
+                let mut state = State {
+                    store,
+                    workspace: None,
+                };
                 for request in req_rx {
-                    handle(request, &notifier);
+                    state.handle(request, &notifier);
                 }
             })?;
         Ok(Worker {
@@ -162,68 +237,199 @@ impl Notifier {
     }
 }
 
-fn handle(request: Request, n: &Notifier) {
-    match request {
-        Request::Open {
-            id,
-            path,
-            options,
-            max_bytes,
-            cancel,
-        } => {
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |f| f.to_string_lossy().into_owned(),
-            );
-            n.progress(id, 0.0);
-            let loaded = match input::load_file(&path, max_bytes) {
-                Ok(l) => l,
-                Err(e) => {
-                    return n.send(Event::Failed {
+/// What the worker thread owns besides the channels.
+struct State {
+    store: StoreConfig,
+    workspace: Option<Workspace>,
+}
+
+impl State {
+    fn handle(&mut self, request: Request, n: &Notifier) {
+        match request {
+            Request::Open {
+                id,
+                path,
+                options,
+                max_bytes,
+                cancel,
+            } => {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |f| f.to_string_lossy().into_owned(),
+                );
+                n.progress(id, 0.0);
+                let loaded = match input::load_file(&path, max_bytes) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        return n.send(Event::Failed {
+                            id,
+                            message: format!("Cannot open {name}: it {e}."),
+                        });
+                    }
+                };
+                scan(id, name, loaded, &options, &cancel, n);
+            }
+            Request::Rescan {
+                id,
+                name,
+                text,
+                options,
+                cancel,
+            } => {
+                let loaded = input::Loaded {
+                    input_bytes: text.len() as u64,
+                    text: text.to_string(),
+                    encoding: input::Encoding::Utf8,
+                };
+                scan(id, name, loaded, &options, &cancel, n);
+            }
+            Request::Save {
+                id,
+                path,
+                text,
+                findings,
+                decisions,
+                mode,
+            } => {
+                let audited = self.workspace.is_some();
+                let result = self.save(&path, &text, &findings, &decisions, mode);
+                n.send(match result {
+                    Ok(redacted) => Event::Saved {
                         id,
-                        message: format!("Cannot open {name}: it {e}."),
-                    });
-                }
-            };
-            scan(id, name, loaded, &options, &cancel, n);
-        }
-        Request::Rescan {
-            id,
-            name,
-            text,
-            options,
-            cancel,
-        } => {
-            let loaded = input::Loaded {
-                input_bytes: text.len() as u64,
-                text: text.to_string(),
-                encoding: input::Encoding::Utf8,
-            };
-            scan(id, name, loaded, &options, &cancel, n);
-        }
-        Request::Save {
-            id,
-            path,
-            text,
-            findings,
-            decisions,
-            mode,
-        } => {
-            let result = redact(&text, &findings, &decisions, mode, &mut Pseudonyms::new())
-                .map_err(|e| e.to_string())
-                .and_then(|r| {
-                    crate::output::write_atomic(&path, r.text().as_bytes())
-                        .map_err(|e| format!("{e:#}"))?;
-                    Ok(r.spans().len())
+                        path,
+                        redacted,
+                        audited,
+                    },
+                    Err(message) => Event::Failed {
+                        id,
+                        message: format!("Saving failed: {message}"),
+                    },
                 });
-            n.send(match result {
-                Ok(redacted) => Event::Saved { id, path, redacted },
-                Err(message) => Event::Failed {
-                    id,
-                    message: format!("Saving failed: {message}"),
-                },
-            });
+            }
+            Request::Unlock { id, passphrase } => n.send(self.unlock(id, passphrase)),
+            Request::Security { id } => n.send(self.security(id, false)),
+            Request::VerifyAudit { id } => n.send(self.security(id, true)),
+            Request::AuditPage { id, before, limit } => {
+                n.send(match &self.workspace {
+                    Some(ws) => match crate::audit::page(ws.store().conn(), before, limit) {
+                        Ok(entries) => Event::AuditPage {
+                            id,
+                            before,
+                            entries,
+                        },
+                        Err(e) => Event::Failed {
+                            id,
+                            message: format!("Reading the audit log failed: {e}"),
+                        },
+                    },
+                    None => locked(id),
+                });
+            }
         }
+    }
+
+    /// Redacts and writes; with the store open, the export is recorded first (write-ahead): no
+    /// record, no file.
+    fn save(
+        &mut self,
+        path: &std::path::Path,
+        text: &str,
+        findings: &[Finding],
+        decisions: &[bool],
+        mode: Mode,
+    ) -> Result<usize, String> {
+        let redacted = redact(text, findings, decisions, mode, &mut Pseudonyms::new())
+            .map_err(|e| e.to_string())?;
+        if let Some(ws) = &mut self.workspace {
+            ws.record_export("redacted_log", path, redacted.text().as_bytes())
+                .map_err(|e| {
+                    format!("the export could not be recorded in the audit log, so nothing was written ({e})")
+                })?;
+        }
+        crate::output::write_atomic(path, redacted.text().as_bytes())
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(redacted.spans().len())
+    }
+
+    fn unlock(&mut self, id: RequestId, passphrase: Option<SecretString>) -> Event {
+        if self.workspace.is_some() {
+            return self.security(id, false);
+        }
+        let mut request = UnlockRequest::from_env(&*self.store.keystore);
+        if let Some(p) = passphrase {
+            request = request.with_passphrase(p);
+        }
+        match unlock(&self.store.dir, request) {
+            Ok(ws) => match ws.status() {
+                Ok(status) => {
+                    let notes = ws.notes.clone();
+                    self.workspace = Some(ws);
+                    Event::Unlocked {
+                        id,
+                        status: Box::new(status),
+                        notes,
+                    }
+                }
+                Err(e) => Event::Locked {
+                    id,
+                    passphrase: None,
+                    message: e.to_string(),
+                },
+            },
+            Err(UnlockError::NeedPassphrase {
+                first_run,
+                keyring_problem,
+            }) => Event::Locked {
+                id,
+                passphrase: Some(first_run),
+                message: match (first_run, keyring_problem) {
+                    (true, Some(problem)) => format!(
+                        "No OS keyring is available to hold the store's key ({problem}). Choose a passphrase instead."
+                    ),
+                    (true, None) => "Choose a passphrase for the new encrypted store.".into(),
+                    (false, _) => "This store is protected by a passphrase.".into(),
+                },
+            },
+            Err(e @ UnlockError::WrongPassphrase) => Event::Locked {
+                id,
+                passphrase: Some(false),
+                message: e.to_string(),
+            },
+            Err(e) => Event::Locked {
+                id,
+                passphrase: None,
+                message: e.to_string(),
+            },
+        }
+    }
+
+    fn security(&mut self, id: RequestId, verify: bool) -> Event {
+        let Some(ws) = &mut self.workspace else {
+            return locked(id);
+        };
+        let result = (|| {
+            if verify {
+                ws.verify_audit()?;
+            }
+            ws.status()
+        })();
+        match result {
+            Ok(status) => Event::Security {
+                id,
+                status: Box::new(status),
+            },
+            Err(e) => Event::Failed {
+                id,
+                message: format!("Reading the store failed: {e}"),
+            },
+        }
+    }
+}
+
+fn locked(id: RequestId) -> Event {
+    Event::Failed {
+        id,
+        message: "The encrypted store is not open.".into(),
     }
 }
 

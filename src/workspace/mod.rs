@@ -70,6 +70,8 @@ pub struct SecurityStatus {
     pub cipher: CipherSettings,
     pub schema_version: i64,
     pub backend: String,
+    /// "keyring" or "passphrase".
+    pub key_source: &'static str,
     pub vault_records: usize,
     pub audit_entries: i64,
     pub verdict: Verdict,
@@ -441,6 +443,10 @@ impl Workspace {
             cipher: self.store.cipher_settings().clone(),
             schema_version: self.store.schema_version()?,
             backend: self.backend.describe(),
+            key_source: match self.backend {
+                Backend::Keyring { .. } => "keyring",
+                Backend::Passphrase { .. } => "passphrase",
+            },
             vault_records: self.vault.names().count(),
             audit_entries: audit::count(self.store.conn())?,
             verdict: self.verdict.clone(),
