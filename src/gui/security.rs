@@ -141,26 +141,23 @@ impl SecurityView {
         first_run: bool,
         commands: &mut Vec<SecurityCommand>,
     ) {
-        Grid::new("passphrase").num_columns(2).show(ui, |ui| {
-            let label = ui.label("Passphrase");
+        // Label above field, both centred: the screen is one column.
+        let label = ui.label("Passphrase");
+        ui.add(
+            egui::TextEdit::singleline(&mut self.passphrase)
+                .password(true)
+                .desired_width(280.0),
+        )
+        .labelled_by(label.id);
+        if first_run {
+            let label = ui.label("Repeat passphrase");
             ui.add(
-                egui::TextEdit::singleline(&mut self.passphrase)
+                egui::TextEdit::singleline(&mut self.confirm)
                     .password(true)
-                    .desired_width(260.0),
+                    .desired_width(280.0),
             )
             .labelled_by(label.id);
-            ui.end_row();
-            if first_run {
-                let label = ui.label("Repeat passphrase");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.confirm)
-                        .password(true)
-                        .desired_width(260.0),
-                )
-                .labelled_by(label.id);
-                ui.end_row();
-            }
-        });
+        }
         if first_run {
             ui.small("It cannot be recovered: without it, the store cannot be opened.");
         }
