@@ -228,6 +228,89 @@ fn refuses_to_overwrite_its_input() {
     assert_eq!(std::fs::read_to_string(&input).unwrap(), SAMPLE);
 }
 
+/// Regression: `--report in.log` replaced the log with its report (data loss), and `-o` and
+/// `--report` naming one file let the report replace the redacted copy.
+#[test]
+fn report_never_overwrites_the_input_or_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.log");
+    std::fs::write(&input, SAMPLE).unwrap();
+    let p = input.to_str().unwrap();
+    assert_error(
+        &tftsr(&["redact", p, "--report", p], None),
+        "refusing to overwrite the input",
+    );
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), SAMPLE);
+    let out = dir.path().join("out.log");
+    let o = out.to_str().unwrap();
+    assert_error(
+        &tftsr(&["redact", p, "-o", o, "--report", o], None),
+        "same file",
+    );
+    assert!(!out.exists(), "nothing was written");
+}
+
+/// Regression: `-o` renamed a regular file over whatever was there — a device, a FIFO, a
+/// symlink — so `-o /dev/null` as root replaced /dev/null.
+#[cfg(unix)]
+#[test]
+fn output_is_never_written_over_a_device_fifo_or_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let target = dir.path().join("target.log");
+    let link = dir.path().join("link.log");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    for (path, why) in [
+        (Path::new("/dev/null"), "not a regular file"),
+        (fifo.as_path(), "not a regular file"),
+        (link.as_path(), "symbolic link"),
+        (dir.path(), "is a directory"),
+    ] {
+        let out = tftsr(
+            &["redact", "-", "-o", path.to_str().unwrap()],
+            Some(SAMPLE.as_bytes()),
+        );
+        assert_error(&out, why);
+        let out = tftsr(
+            &["redact", "-", "--report", path.to_str().unwrap()],
+            Some(SAMPLE.as_bytes()),
+        );
+        assert_error(&out, why);
+        assert!(out.stdout.is_empty(), "nothing is written before the check");
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(!target.exists());
+    let missing = dir.path().join("no/such/dir/out.log");
+    let out = tftsr(
+        &["redact", "-", "-o", missing.to_str().unwrap()],
+        Some(SAMPLE.as_bytes()),
+    );
+    assert_error(&out, "does not exist");
+    assert!(
+        !text(&out.stderr).contains(".tftsr-"),
+        "no temporary names in errors"
+    );
+}
+
 #[test]
 fn encodings_utf16_and_lossy_utf8() {
     let mut utf16 = vec![0xFF, 0xFE];

@@ -204,3 +204,27 @@ fn ctrl_o_and_ctrl_s_are_shortcuts() {
         vec![Command::PickFile, Command::PickSavePath]
     );
 }
+
+/// Regression: with no file chooser on the desktop, Save did nothing and said nothing. The
+/// window now offers a typed path, which saves through the same request.
+#[test]
+fn a_typed_save_path_is_offered_when_no_dialog_answers() {
+    let mut h = window(FIXTURE);
+    h.state_mut().view.save_path = Some("relative.log".into());
+    h.run();
+    h.get_by_label("Save here").click();
+    h.run();
+    assert!(
+        h.state().commands.is_empty(),
+        "a relative path is not accepted"
+    );
+    h.state_mut().view.save_path = Some("/tmp/tftsr-typed/copy.log".into());
+    h.run();
+    h.get_by_label("Save here").click();
+    h.run();
+    assert_eq!(
+        h.state().commands,
+        vec![Command::SaveTo("/tmp/tftsr-typed/copy.log".into())]
+    );
+    assert!(h.state().view.save_path.is_none(), "the entry closes");
+}

@@ -203,14 +203,8 @@ fn detector(args: &InputArgs) -> Result<Detector> {
 
 fn run_redact(args: &RedactArgs) -> Result<()> {
     let detector = detector(&args.input)?;
+    check_outputs(args)?;
     let (_, loaded) = load(&args.input)?;
-    if let (Some(out), Some(inp)) = (&args.output, &args.input.file)
-        && crate::output::same_file(out, inp)
-    {
-        bail!(
-            "refusing to overwrite the input file with its redacted copy; choose another -o path"
-        );
-    }
     let findings = detector.scan(&loaded.text);
     let mode = match args.mode {
         ModeArg::Label => Mode::Label,
@@ -234,6 +228,31 @@ fn run_redact(args: &RedactArgs) -> Result<()> {
     if let Some(path) = &args.report {
         let report = output::report(&loaded, &redacted, mode);
         crate::output::write_atomic(path, &serde_json::to_vec_pretty(&report)?)?;
+    }
+    Ok(())
+}
+
+/// Refuses destinations that would destroy the input or each other, or are not files, before
+/// any work is done (so a bad `--report` never follows a half-finished run).
+fn check_outputs(args: &RedactArgs) -> Result<()> {
+    let input = args.input.file.as_deref().filter(|p| *p != Path::new("-"));
+    let outputs = [
+        ("-o", args.output.as_deref()),
+        ("--report", args.report.as_deref()),
+    ];
+    for (flag, path) in outputs {
+        let Some(path) = path else { continue };
+        if let Some(input) = input
+            && crate::output::same_destination(path, input)
+        {
+            bail!("refusing to overwrite the input file with {flag}; choose another path");
+        }
+        crate::output::check_destination(path)?;
+    }
+    if let (Some(out), Some(report)) = (&args.output, &args.report)
+        && crate::output::same_destination(out, report)
+    {
+        bail!("-o and --report name the same file; choose two paths");
     }
     Ok(())
 }

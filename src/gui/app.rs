@@ -140,6 +140,7 @@ impl TftsrApp {
                     cancel.store(true, Ordering::Relaxed);
                 }
             }
+            Command::SaveTo(path) => self.save(path),
         }
     }
 
@@ -279,24 +280,44 @@ impl TftsrApp {
             }
             Event::PickedSave(path) => {
                 self.dialog_open = false;
-                if let (Some(path), Some(review)) = (path, &self.view.review) {
-                    let request = Request::Save {
-                        id: self.next_id + 1,
-                        path,
-                        text: review.text.clone(),
-                        findings: review.findings().to_vec(),
-                        decisions: review.decisions().to_vec(),
-                        mode: self.view.mode,
-                    };
-                    self.next_id += 1;
-                    if let Err(e) = self.worker.send(request) {
-                        self.view.message = Some(e.to_string());
+                match path {
+                    Some(path) => self.save(path),
+                    None => {
+                        // Cancelled, or no file chooser exists on this desktop (rfd cannot tell
+                        // them apart): offer a typed path instead of failing silently.
+                        let name = self.view.review.as_ref().map(|r| redacted_name(&r.name));
+                        let home = std::env::home_dir().unwrap_or_default();
+                        self.view.save_path =
+                            Some(home.join(name.unwrap_or_default()).display().to_string());
+                        self.view.message = Some(
+                            "No file was chosen. If no dialog appeared, this desktop has no file chooser (install xdg-desktop-portal or zenity); you can type a path instead.".into(),
+                        );
                     }
                 }
             }
             // Events of a superseded scan.
             Event::Progress { .. } | Event::Opened { .. } | Event::Cancelled { .. } => {}
         }
+    }
+
+    fn save(&mut self, path: PathBuf) {
+        let Some(review) = &self.view.review else {
+            return;
+        };
+        let (text, findings, decisions, mode) = (
+            review.text.clone(),
+            review.findings().to_vec(),
+            review.decisions().to_vec(),
+            self.view.mode,
+        );
+        self.send(|id| Request::Save {
+            id,
+            path,
+            text,
+            findings,
+            decisions,
+            mode,
+        });
     }
 
     fn finish_scan(&mut self) {

@@ -16,6 +16,19 @@ use std::path::PathBuf;
 
 /// Starts the window; `open` is a file to load right away.
 pub fn run(open: Option<PathBuf>) -> eframe::Result {
+    // Resolve everything relative first, then work from the home folder: a file dialog that
+    // ignores its start folder (zenity) then opens in home, never beside wherever TFTSR was
+    // started (perhaps next to the original log).
+    let open = open.map(|p| std::path::absolute(&p).unwrap_or(p));
+    let store = worker::StoreConfig::from_env().map(|mut s| {
+        s.dir = crate::workspace::DataDir::new(
+            std::path::absolute(s.dir.root()).unwrap_or_else(|_| s.dir.root().to_path_buf()),
+        );
+        s
+    });
+    if let Some(home) = std::env::home_dir() {
+        let _ = std::env::set_current_dir(home);
+    }
     let mut viewport = eframe::egui::ViewportBuilder::default();
     if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")) {
         viewport = viewport.with_icon(icon);
@@ -33,10 +46,7 @@ pub fn run(open: Option<PathBuf>) -> eframe::Result {
     eframe::run_native(
         "TFTSR",
         options,
-        Box::new(move |cc| {
-            let store = worker::StoreConfig::from_env()?;
-            Ok(Box::new(TftsrApp::new(&cc.egui_ctx, open, store)?))
-        }),
+        Box::new(move |cc| Ok(Box::new(TftsrApp::new(&cc.egui_ctx, open, store?)?))),
     )
 }
 

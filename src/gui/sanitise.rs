@@ -26,6 +26,8 @@ pub enum Command {
     Rescan,
     /// Stop the running scan.
     Cancel,
+    /// Save the redacted copy to a path typed in the window (when no file dialog works).
+    SaveTo(PathBuf),
 }
 
 /// A scan in flight.
@@ -48,6 +50,9 @@ pub struct QuickSanitise {
     pub terms: String,
     /// Values never to redact, one per line (session only).
     pub allow: String,
+    /// A typed save path, shown when the file dialog returned nothing (no dialog may exist on
+    /// this desktop).
+    pub save_path: Option<String>,
 }
 
 impl QuickSanitise {
@@ -166,6 +171,36 @@ impl QuickSanitise {
                 ui.label(m);
             }
         });
+        if self.review.is_some() {
+            self.save_path_ui(ui, commands);
+        }
+    }
+
+    fn save_path_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let Some(path) = &mut self.save_path else {
+            return;
+        };
+        let mut close = false;
+        ui.horizontal(|ui| {
+            let label = ui.label("Save redacted copy to:");
+            ui.add(egui::TextEdit::singleline(path).desired_width(420.0))
+                .labelled_by(label.id);
+            let typed = PathBuf::from(path.trim());
+            if ui
+                .add_enabled(typed.is_absolute(), egui::Button::new("Save here"))
+                .on_hover_text("A full path; an existing file there is replaced")
+                .clicked()
+            {
+                commands.push(Command::SaveTo(typed));
+                close = true;
+            }
+            if ui.button("Close").clicked() {
+                close = true;
+            }
+        });
+        if close {
+            self.save_path = None;
+        }
     }
 
     fn findings_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
