@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod ai;
 pub mod cli;
+pub mod egress;
 pub mod input;
 pub mod keystore;
 pub mod output;

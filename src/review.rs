@@ -141,6 +141,68 @@ impl Review {
     }
 }
 
+/// Text that passed the gate: detected, reviewed, and redacted with the person's decisions on
+/// that exact text. Only this module constructs it, and the provider layer accepts nothing else
+/// as outgoing content, so there is no second path to the network.
+pub struct RedactedText {
+    text: String,
+    counts: BTreeMap<PiiType, usize>,
+    source: String,
+}
+
+impl RedactedText {
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Redactions by type (for the audit record; never values).
+    pub fn counts(&self) -> &BTreeMap<PiiType, usize> {
+        &self.counts
+    }
+
+    /// What it came from: "question", "log:<name>", "issue:<id>:title"…
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+impl std::fmt::Debug for RedactedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedactedText({} bytes from {})", self.text.len(), self.source)
+    }
+}
+
+impl Review {
+    /// The approved redaction of this exact text, with the decisions as they stand now.
+    /// `pseudonyms` is shared across everything sent in one conversation, so a value keeps its
+    /// number.
+    pub fn approve(
+        &self,
+        mode: Mode,
+        pseudonyms: &mut Pseudonyms,
+        source: impl Into<String>,
+    ) -> Result<RedactedText, RedactError> {
+        let redacted = redact(&self.text, &self.findings, &self.redact, mode, pseudonyms)?;
+        let counts = redacted.counts();
+        Ok(RedactedText {
+            text: redacted.into_text(),
+            counts,
+            source: source.into(),
+        })
+    }
+
+    /// A review of text typed or built in memory (a question, a title), every finding redacted.
+    pub fn of_text(name: impl Into<String>, text: &str, detector: &crate::pii::Detector) -> Review {
+        let loaded = Loaded {
+            input_bytes: text.len() as u64,
+            text: text.to_string(),
+            encoding: Encoding::Utf8,
+        };
+        let findings = detector.scan(&loaded.text);
+        Review::new(name.into(), loaded, findings)
+    }
+}
+
 impl std::fmt::Debug for Review {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -222,3 +222,50 @@ pub fn delete_token(conn: &Connection, name: &str) -> Result<bool, StoreError> {
         .execute(named_params! {":name": name})?
         > 0)
 }
+
+/// A provider row (the key is in the vault).
+pub struct ProviderRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub base_url: String,
+    pub model: String,
+    pub options: String,
+}
+
+pub fn insert_provider(conn: &Connection, p: &ProviderRow) -> Result<(), StoreError> {
+    let now = now_ms();
+    conn.prepare_cached(
+        "INSERT INTO provider_configs (id, name, kind, base_url, model, options, created_at, updated_at)
+         VALUES (:id, :name, :kind, :url, :model, :options, :now, :now)",
+    )?
+    .execute(named_params! {
+        ":id": p.id, ":name": p.name, ":kind": p.kind, ":url": p.base_url,
+        ":model": p.model, ":options": p.options, ":now": now,
+    })?;
+    Ok(())
+}
+
+pub fn list_providers(conn: &Connection) -> Result<Vec<ProviderRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, kind, base_url, model, options FROM provider_configs ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ProviderRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            kind: r.get(2)?,
+            base_url: r.get(3)?,
+            model: r.get(4)?,
+            options: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn delete_provider(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("DELETE FROM provider_configs WHERE id = :id")?
+        .execute(named_params! {":id": id})?
+        > 0)
+}

@@ -11,6 +11,7 @@
 //!   the chain does not verify, audited operations are refused rather than chained onto it.
 
 mod datadir;
+mod providers;
 mod unlock;
 
 pub use datadir::{DATA_DIR_ENV, DataDir};

@@ -300,6 +300,42 @@ fn setup(dir: &DataDir, req: UnlockRequest<'_>) -> Result<Workspace, UnlockError
     finish(dir, store, vault, backend)
 }
 
+/// A transmission whose intent was recorded but whose outcome never was: TFTSR stopped during
+/// the send. It is reported (once, with an `ai_interrupted` entry) and never resent.
+fn note_interrupted_sends(ws: &mut Workspace) -> Result<(), UnlockError> {
+    let pending: Vec<(i64, String)> = {
+        let mut stmt = ws
+            .store
+            .conn()
+            .prepare(
+                "SELECT a.seq, coalesce(json_extract(a.details, '$.provider'), '')
+                 FROM audit_log a
+                 WHERE a.action = 'ai_send' AND NOT EXISTS (
+                     SELECT 1 FROM audit_log b
+                     WHERE b.action IN ('ai_outcome', 'ai_interrupted')
+                       AND json_extract(b.details, '$.send_seq') = a.seq)",
+            )
+            .map_err(|e| UnlockError::Store(e.into()))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| UnlockError::Store(e.into()))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| UnlockError::Store(e.into()))?
+    };
+    for (seq, provider) in pending {
+        ws.record(NewEntry {
+            action: "ai_interrupted",
+            entity_type: "provider",
+            entity_id: String::new(),
+            details: json!({"send_seq": seq, "provider": provider}),
+        })?;
+        ws.notes.push(format!(
+            "A request to {provider} (audit seq {seq}) was interrupted before its answer was recorded; it was not resent."
+        ));
+    }
+    Ok(())
+}
+
 /// Sets both keys in the key store and reads them back: a store that "accepts" a key it cannot
 /// return is no store.
 fn store_keys(
@@ -402,6 +438,7 @@ fn finish(
         }
     }
     if ws.verdict.is_ok() {
+        note_interrupted_sends(&mut ws)?;
         let failures = dir.failures();
         for (at, reason) in &failures {
             ws.record(NewEntry {
