@@ -6,8 +6,8 @@
 //! only one that does.
 #![forbid(unsafe_code)]
 
-pub mod audit;
 pub mod ai;
+pub mod audit;
 pub mod cli;
 pub mod egress;
 pub mod input;

@@ -164,11 +164,54 @@ impl RedactedText {
     pub fn source(&self) -> &str {
         &self.source
     }
+
+    /// The last `max_bytes` (on a line start when one is near): cutting *after* redaction
+    /// never splits a value that detection would then miss.
+    pub fn tail(mut self, max_bytes: usize) -> (RedactedText, bool) {
+        if self.text.len() <= max_bytes {
+            return (self, false);
+        }
+        let mut cut = self.text.len() - max_bytes;
+        while !self.text.is_char_boundary(cut) {
+            cut += 1;
+        }
+        if let Some(nl) = self.text[cut..].find('\n').filter(|&n| n < 4096) {
+            cut += nl + 1;
+        }
+        self.text.drain(..cut);
+        (self, true)
+    }
+
+    /// Several approved texts as one message, separated by blank lines.
+    pub fn concat(parts: Vec<RedactedText>) -> RedactedText {
+        let mut out = RedactedText {
+            text: String::new(),
+            counts: BTreeMap::new(),
+            source: String::new(),
+        };
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                out.text.push_str("\n\n");
+                out.source.push(',');
+            }
+            out.text.push_str(&part.text);
+            out.source.push_str(&part.source);
+            for (k, n) in part.counts {
+                *out.counts.entry(k).or_insert(0) += n;
+            }
+        }
+        out
+    }
 }
 
 impl std::fmt::Debug for RedactedText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RedactedText({} bytes from {})", self.text.len(), self.source)
+        write!(
+            f,
+            "RedactedText({} bytes from {})",
+            self.text.len(),
+            self.source
+        )
     }
 }
 

@@ -42,7 +42,9 @@ impl ProviderKind {
     }
 
     pub fn parse(s: &str) -> Option<ProviderKind> {
-        Self::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(s))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s))
     }
 
     /// The official endpoint, used when no base URL is given.

@@ -68,8 +68,12 @@ pub fn http_message(status: u16, provider: &str, snippet: &str) -> String {
         403 => format!(
             "{provider} refused access (HTTP 403) — check the key's permissions in Settings → Providers"
         ),
-        404 => format!("{provider} answered \"not found\" (HTTP 404) — check the model name and the URL"),
-        429 => format!("{provider} is rate-limiting requests (HTTP 429) — wait a moment and try again"),
+        404 => format!(
+            "{provider} answered \"not found\" (HTTP 404) — check the model name and the URL"
+        ),
+        429 => {
+            format!("{provider} is rate-limiting requests (HTTP 429) — wait a moment and try again")
+        }
         s if s >= 500 => format!("{provider} had a server error (HTTP {s}) — try again later"),
         s => format!("{provider} refused the request (HTTP {s})"),
     };
@@ -157,23 +161,24 @@ pub fn send(
             })
             .map_err(SendError::Audit)?;
         let started = Instant::now();
-        let outcome = |ws: &mut Workspace, result: &str, status: Option<u16>, reply: Option<&Reply>| {
-            ws.record(NewEntry {
-                action: "ai_outcome",
-                entity_type: "provider",
-                entity_id: cfg.id.clone(),
-                details: json!({
-                    "send_seq": intent.seq,
-                    "result": result,
-                    "status": status,
-                    "duration_ms": started.elapsed().as_millis() as u64,
-                    "input_tokens": reply.and_then(|r| r.input_tokens),
-                    "output_tokens": reply.and_then(|r| r.output_tokens),
-                    "reply_chars": reply.map(|r| r.text.chars().count()),
-                }),
-            })
-            .map_err(SendError::Audit)
-        };
+        let outcome =
+            |ws: &mut Workspace, result: &str, status: Option<u16>, reply: Option<&Reply>| {
+                ws.record(NewEntry {
+                    action: "ai_outcome",
+                    entity_type: "provider",
+                    entity_id: cfg.id.clone(),
+                    details: json!({
+                        "send_seq": intent.seq,
+                        "result": result,
+                        "status": status,
+                        "duration_ms": started.elapsed().as_millis() as u64,
+                        "input_tokens": reply.and_then(|r| r.input_tokens),
+                        "output_tokens": reply.and_then(|r| r.output_tokens),
+                        "reply_chars": reply.map(|r| r.text.chars().count()),
+                    }),
+                })
+                .map_err(SendError::Audit)
+            };
         let response = match egress.post(&url, &request.headers, &request.body) {
             Ok(r) => r,
             Err(e) => {

@@ -20,7 +20,9 @@ pub struct WireRequest {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WireError {
-    #[error("no API key is set for this provider — add one in Settings → Providers (or `tftsr provider add`)")]
+    #[error(
+        "no API key is set for this provider — add one in Settings → Providers (or `tftsr provider add`)"
+    )]
     MissingKey,
     #[error("the provider's reply was not in the expected format ({0})")]
     BadReply(String),
@@ -64,7 +66,11 @@ fn role_name(r: Role) -> &'static str {
 }
 
 fn join(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// Path-escapes one segment (a model name): only unreserved characters pass.
@@ -98,9 +104,11 @@ pub fn build(
     match cfg.kind {
         ProviderKind::OpenAi | ProviderKind::Mistral => {
             let mut messages = vec![json!({"role": "system", "content": conv.system})];
-            messages.extend(conv.messages.iter().map(
-                |m| json!({"role": role_name(m.role), "content": text_of(&m.content)}),
-            ));
+            messages.extend(
+                conv.messages
+                    .iter()
+                    .map(|m| json!({"role": role_name(m.role), "content": text_of(&m.content)})),
+            );
             let mut body = json!({"model": cfg.model, "messages": messages, "stream": stream});
             if stream && cfg.kind == ProviderKind::OpenAi {
                 body["stream_options"] = json!({"include_usage": true});
@@ -109,7 +117,11 @@ pub fn build(
             // Local OpenAI-compatible servers (LM Studio, vLLM) often need no key.
             if let Some(key) = key.filter(|k| !k.is_empty()) {
                 let key = key_text(Some(key))?;
-                let header = cfg.options.auth_header.as_deref().unwrap_or("authorization");
+                let header = cfg
+                    .options
+                    .auth_header
+                    .as_deref()
+                    .unwrap_or("authorization");
                 let prefix = cfg.options.auth_prefix.as_deref().unwrap_or(
                     if header.eq_ignore_ascii_case("authorization") {
                         "Bearer "
@@ -125,7 +137,10 @@ pub fn build(
                 return Err(WireError::MissingKey);
             }
             Ok(WireRequest {
-                url: join(&cfg.base_url, cfg.options.path.as_deref().unwrap_or("chat/completions")),
+                url: join(
+                    &cfg.base_url,
+                    cfg.options.path.as_deref().unwrap_or("chat/completions"),
+                ),
                 headers,
                 body: body.to_string().into_bytes(),
                 stream,
@@ -146,7 +161,10 @@ pub fn build(
                 "stream": stream,
             });
             Ok(WireRequest {
-                url: join(&cfg.base_url, cfg.options.path.as_deref().unwrap_or("v1/messages")),
+                url: join(
+                    &cfg.base_url,
+                    cfg.options.path.as_deref().unwrap_or("v1/messages"),
+                ),
                 headers: vec![
                     json_header,
                     ("x-api-key", HeaderValue::secret(key)),
@@ -162,7 +180,11 @@ pub fn build(
                 .messages
                 .iter()
                 .map(|m| {
-                    let role = if m.role == Role::Assistant { "model" } else { "user" };
+                    let role = if m.role == Role::Assistant {
+                        "model"
+                    } else {
+                        "user"
+                    };
                     json!({"role": role, "parts": [{"text": text_of(&m.content)}]})
                 })
                 .collect();
@@ -188,12 +210,17 @@ pub fn build(
         }
         ProviderKind::Ollama => {
             let mut messages = vec![json!({"role": "system", "content": conv.system})];
-            messages.extend(conv.messages.iter().map(
-                |m| json!({"role": role_name(m.role), "content": text_of(&m.content)}),
-            ));
+            messages.extend(
+                conv.messages
+                    .iter()
+                    .map(|m| json!({"role": role_name(m.role), "content": text_of(&m.content)})),
+            );
             let body = json!({"model": cfg.model, "messages": messages, "stream": stream});
             Ok(WireRequest {
-                url: join(&cfg.base_url, cfg.options.path.as_deref().unwrap_or("api/chat")),
+                url: join(
+                    &cfg.base_url,
+                    cfg.options.path.as_deref().unwrap_or("api/chat"),
+                ),
                 headers: vec![json_header],
                 body: body.to_string().into_bytes(),
                 stream,
@@ -223,7 +250,11 @@ pub fn build(
             let mut headers = vec![json_header];
             if let Some(key) = key.filter(|k| !k.is_empty()) {
                 let key = key_text(Some(key))?;
-                let header = cfg.options.auth_header.as_deref().unwrap_or("authorization");
+                let header = cfg
+                    .options
+                    .auth_header
+                    .as_deref()
+                    .unwrap_or("authorization");
                 let prefix = cfg.options.auth_prefix.as_deref().unwrap_or("Bearer ");
                 headers.push((
                     static_header(header),
@@ -370,7 +401,10 @@ impl StreamDecoder {
         let mut out = Vec::new();
         match self.kind {
             ProviderKind::OpenAi | ProviderKind::Mistral | ProviderKind::Custom => {
-                if let Some(t) = v["choices"][0]["delta"]["content"].as_str().filter(|t| !t.is_empty()) {
+                if let Some(t) = v["choices"][0]["delta"]["content"]
+                    .as_str()
+                    .filter(|t| !t.is_empty())
+                {
                     out.push(StreamEvent::Delta(t.to_string()));
                 }
                 if v["usage"].is_object() {

@@ -2,6 +2,7 @@
 //! and one-off sanitisation (they never open the store), and `tftsr audit`. Exit codes follow grep: `scan` exits 0 when nothing was found, 1 when
 //! something was, 2 on error; `redact` exits 0 or 2.
 
+pub mod ai;
 pub mod audit;
 mod output;
 
@@ -33,6 +34,15 @@ pub enum Command {
     /// TFTSR_DATA_DIR; the key comes from TFTSR_DB_KEY, the OS keyring, or a prompt).
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// AI providers: add (key from stdin or a prompt), list, remove, test.
+    #[command(subcommand)]
+    Provider(ai::ProviderCommand),
+    /// Offline mode and the allowed origins.
+    #[command(subcommand)]
+    Network(ai::NetworkCommand),
+    /// Ask a provider a question, with logs; everything passes the redaction gate first and
+    /// the answer streams to stdout. Exit 0 ok, 2 error.
+    Ask(ai::AskArgs),
     /// Start the desktop window (also what `tftsr` with no arguments does).
     Gui {
         /// A log to open right away.
@@ -113,6 +123,9 @@ pub fn run(command: Command) -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(command) => audit::run(&command),
+        Command::Provider(command) => ai::run_provider(&command),
+        Command::Network(command) => ai::run_network(&command),
+        Command::Ask(args) => ai::run_ask(&args),
         Command::Gui { .. } => Ok(ExitCode::SUCCESS),
     };
     match result {

@@ -79,13 +79,17 @@ impl Policy {
 pub enum EgressError {
     #[error("{0}")]
     Refused(String),
-    #[error("the server answered with a redirect (HTTP {0}); TFTSR never follows redirects — check the provider's URL")]
+    #[error(
+        "the server answered with a redirect (HTTP {0}); TFTSR never follows redirects — check the provider's URL"
+    )]
     Redirect(u16),
     #[error("the connection timed out")]
     Timeout,
     #[error("cannot reach the server ({0})")]
     Connect(String),
-    #[error("the TLS certificate could not be verified ({0}); TFTSR never skips certificate checks")]
+    #[error(
+        "the TLS certificate could not be verified ({0}); TFTSR never skips certificate checks"
+    )]
     Tls(String),
     #[error("the transfer failed ({0})")]
     Transport(String),

@@ -19,7 +19,15 @@ pub const BUILTIN: &[(&str, &str, u16)] = &[
 
 /// Query parameter names that would carry a credential; credentials travel only in headers.
 const CREDENTIAL_PARAMS: &[&str] = &[
-    "key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "password", "secret",
+    "key",
+    "api_key",
+    "apikey",
+    "api-key",
+    "token",
+    "access_token",
+    "auth",
+    "password",
+    "secret",
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,7 +49,10 @@ pub struct Origin {
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let default = matches!((self.scheme.as_str(), self.port), ("https", 443) | ("http", 80));
+        let default = matches!(
+            (self.scheme.as_str(), self.port),
+            ("https", 443) | ("http", 80)
+        );
         if default {
             write!(f, "{}://{}", self.scheme, self.host)
         } else {
@@ -97,8 +108,13 @@ impl CheckedUrl {
                 "the URL has non-ASCII characters (a look-alike host?); write it in ASCII",
             ));
         }
-        if text.bytes().any(|b| b.is_ascii_control() || b == b' ' || b == b'\\') {
-            return Err(refused("the URL has spaces, control characters or backslashes"));
+        if text
+            .bytes()
+            .any(|b| b.is_ascii_control() || b == b' ' || b == b'\\')
+        {
+            return Err(refused(
+                "the URL has spaces, control characters or backslashes",
+            ));
         }
         if text.contains('#') {
             return Err(refused("the URL has a fragment (#); remove it"));
@@ -111,7 +127,9 @@ impl CheckedUrl {
             .map(str::to_ascii_lowercase)
             .ok_or_else(|| refused("the URL has no scheme (http:// or https://)"))?;
         if scheme != "https" && scheme != "http" {
-            return Err(refused(format!("the scheme {scheme}: is not http or https")));
+            return Err(refused(format!(
+                "the scheme {scheme}: is not http or https"
+            )));
         }
         let authority = uri
             .authority()
@@ -122,10 +140,11 @@ impl CheckedUrl {
             ));
         }
         let host = authority.host().to_ascii_lowercase();
-        let valid_host = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            inner.parse::<std::net::Ipv6Addr>().is_ok()
-        } else {
-            !host.is_empty()
+        let valid_host =
+            if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+                inner.parse::<std::net::Ipv6Addr>().is_ok()
+            } else {
+                !host.is_empty()
                 && host
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
@@ -135,7 +154,7 @@ impl CheckedUrl {
                 // All-numeric hosts must be a real dotted quad (no 127.1, 0x7f.1, 2130706433).
                 && (host.bytes().any(|b| b.is_ascii_alphabetic() && !host.starts_with("0x"))
                     || host.parse::<std::net::Ipv4Addr>().is_ok())
-        };
+            };
         if !valid_host {
             return Err(refused(format!(
                 "the host {host:?} is not a plain host name or IP address"
@@ -246,7 +265,18 @@ mod tests {
 
     #[test]
     fn internal_addresses() {
-        for a in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "100.64.0.1", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "0.0.0.0"] {
+        for a in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "0.0.0.0",
+        ] {
             assert!(is_internal_address(a.parse().unwrap()), "{a}");
         }
         for a in ["8.8.8.8", "2606:4700::1111", "104.18.6.192"] {

@@ -34,7 +34,11 @@ impl Workspace {
         self.providers()?
             .into_iter()
             .find(|p| p.name == name)
-            .ok_or_else(|| WorkspaceError::Invalid(format!("no provider named {name:?}; see `tftsr provider list`")))
+            .ok_or_else(|| {
+                WorkspaceError::Invalid(format!(
+                    "no provider named {name:?}; see `tftsr provider list`"
+                ))
+            })
     }
 
     /// Adds a provider (no key; see `set_provider_key`). The base URL must parse, without
@@ -49,7 +53,9 @@ impl Workspace {
     ) -> Result<ProviderConfig, WorkspaceError> {
         let name = name.trim();
         if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
-            return Err(WorkspaceError::Invalid("a provider name is 1 to 64 printable characters".into()));
+            return Err(WorkspaceError::Invalid(
+                "a provider name is 1 to 64 printable characters".into(),
+            ));
         }
         if model.trim().is_empty() {
             return Err(WorkspaceError::Invalid("a model name is needed".into()));
@@ -59,7 +65,10 @@ impl Workspace {
                 "a custom provider needs its request and response fields".into(),
             ));
         }
-        let base_url = base_url.unwrap_or(kind.default_base_url()).trim().to_string();
+        let base_url = base_url
+            .unwrap_or(kind.default_base_url())
+            .trim()
+            .to_string();
         let checked = CheckedUrl::parse(&base_url)
             .map_err(|e| WorkspaceError::Invalid(format!("the base URL was refused: {e}")))?;
         let cfg = ProviderConfig {
@@ -133,7 +142,13 @@ impl Workspace {
 
     pub fn set_offline(&mut self, offline: bool) -> Result<(), WorkspaceError> {
         self.audited(
-            |tx| Ok(records::set_setting(tx, OFFLINE_KEY, if offline { "true" } else { "false" })?),
+            |tx| {
+                Ok(records::set_setting(
+                    tx,
+                    OFFLINE_KEY,
+                    if offline { "true" } else { "false" },
+                )?)
+            },
             |_| NewEntry {
                 action: "network_offline_set",
                 entity_type: "settings",
@@ -145,17 +160,26 @@ impl Workspace {
 
     /// Adds an origin to the allow-list (HTTPS, or HTTP on loopback).
     pub fn add_origin(&mut self, text: &str) -> Result<Origin, WorkspaceError> {
-        let origin = Origin::parse_addition(text).map_err(|e| WorkspaceError::Invalid(e.to_string()))?;
-        self.change_origins(|list| {
-            if !list.contains(&origin) {
-                list.push(origin.clone());
-            }
-        }, "network_origin_added", &origin)?;
+        let origin =
+            Origin::parse_addition(text).map_err(|e| WorkspaceError::Invalid(e.to_string()))?;
+        self.change_origins(
+            |list| {
+                if !list.contains(&origin) {
+                    list.push(origin.clone());
+                }
+            },
+            "network_origin_added",
+            &origin,
+        )?;
         Ok(origin)
     }
 
     pub fn remove_origin(&mut self, origin: &Origin) -> Result<(), WorkspaceError> {
-        self.change_origins(|list| list.retain(|o| o != origin), "network_origin_removed", origin)
+        self.change_origins(
+            |list| list.retain(|o| o != origin),
+            "network_origin_removed",
+            origin,
+        )
     }
 
     fn change_origins(
@@ -167,7 +191,8 @@ impl Workspace {
         let mut list = self.network_policy()?.added;
         change(&mut list);
         let text: Vec<String> = list.iter().map(Origin::to_string).collect();
-        let value = serde_json::to_string(&text).map_err(|e| WorkspaceError::Invalid(e.to_string()))?;
+        let value =
+            serde_json::to_string(&text).map_err(|e| WorkspaceError::Invalid(e.to_string()))?;
         self.audited(
             |tx| Ok(records::set_setting(tx, ORIGINS_KEY, &value)?),
             |_| NewEntry {
