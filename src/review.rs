@@ -32,10 +32,43 @@ pub struct TypeCount {
 impl Review {
     /// Every finding starts as "redact": keeping something is the person's explicit choice.
     pub fn new(name: String, loaded: Loaded, findings: Vec<Finding>) -> Self {
-        let sha256 = Sha256::digest(loaded.text.as_bytes()).into();
+        Self::from_parts(
+            name,
+            Arc::from(loaded.text),
+            loaded.input_bytes,
+            loaded.encoding,
+            findings,
+        )
+    }
+
+    /// The window's reviewed copy again (on the worker), with the person's decisions.
+    pub fn reviewed(
+        name: &str,
+        text: Arc<str>,
+        findings: Vec<Finding>,
+        decisions: &[bool],
+    ) -> Self {
+        let bytes = text.len() as u64;
+        let mut review = Self::from_parts(name.to_string(), text, bytes, Encoding::Utf8, findings);
+        for (i, &d) in decisions.iter().enumerate() {
+            if !d {
+                review.toggle(i);
+            }
+        }
+        review
+    }
+
+    fn from_parts(
+        name: String,
+        text: Arc<str>,
+        input_bytes: u64,
+        encoding: Encoding,
+        findings: Vec<Finding>,
+    ) -> Self {
+        let sha256 = Sha256::digest(text.as_bytes()).into();
         let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', loaded.text.as_bytes()).map(|p| p + 1));
-        if line_starts.len() > 1 && *line_starts.last().unwrap_or(&0) == loaded.text.len() {
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|p| p + 1));
+        if line_starts.len() > 1 && *line_starts.last().unwrap_or(&0) == text.len() {
             line_starts.pop(); // a trailing newline does not start a line
         }
         let redact = vec![true; findings.len()];
@@ -47,10 +80,10 @@ impl Review {
         }
         Review {
             name,
-            text: Arc::from(loaded.text),
+            text,
             sha256,
-            input_bytes: loaded.input_bytes,
-            encoding: loaded.encoding,
+            input_bytes,
+            encoding,
             line_starts,
             findings,
             redact,

@@ -1,9 +1,13 @@
 //! The eframe application: the top bar, the unlock screen, the quick-sanitise view and
 //! Settings → Security, wired to the worker and the file dialogs.
 
+use super::ask::{AskCommand, AskState, AskView};
+use super::providers::{ProviderCommand, ProvidersView};
 use super::sanitise::{Command, QuickSanitise, Scanning};
 use super::security::{PAGE, SecurityCommand, SecurityView, StoreState};
-use super::worker::{Event, Request, RequestId, StoreConfig, Worker};
+use super::worker::{
+    AiEvent, AiRequest, Event, LogContext, Request, RequestId, StoreConfig, Worker,
+};
 use eframe::egui::{self, CentralPanel, Panel};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,10 +19,24 @@ pub enum Tab {
     Settings,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingsTab {
+    Security,
+    Providers,
+    Network,
+}
+
 pub struct TftsrApp {
     pub view: QuickSanitise,
     pub security: SecurityView,
+    pub providers: ProvidersView,
+    pub ask: AskView,
     pub tab: Tab,
+    pub settings_tab: SettingsTab,
+    /// The question being prepared or sent, and its cancel flag.
+    ask_request: Option<(RequestId, Arc<AtomicBool>)>,
+    /// The last provider/network settings request (its failure shows in that view).
+    settings_request: Option<RequestId>,
     worker: Worker,
     next_id: RequestId,
     /// The scan in flight: its id and cancel flag.
@@ -39,7 +57,12 @@ impl TftsrApp {
         let mut app = TftsrApp {
             view: QuickSanitise::default(),
             security: SecurityView::default(),
+            providers: ProvidersView::default(),
+            ask: AskView::default(),
             tab: Tab::Sanitise,
+            settings_tab: SettingsTab::Security,
+            ask_request: None,
+            settings_request: None,
             worker,
             next_id: 1,
             active_scan: None,
@@ -83,6 +106,139 @@ impl TftsrApp {
                 before,
                 limit: PAGE,
             }),
+        }
+    }
+
+    fn apply_provider(&mut self, command: ProviderCommand) {
+        let id = self.id();
+        self.settings_request = Some(id);
+        self.providers.message = None;
+        let request = match command {
+            ProviderCommand::Add {
+                name,
+                kind,
+                url,
+                model,
+                key,
+            } => AiRequest::AddProvider {
+                id,
+                name,
+                kind,
+                url,
+                model,
+                key,
+            },
+            ProviderCommand::SetKey { provider_id, key } => AiRequest::SetKey {
+                id,
+                provider_id,
+                key,
+            },
+            ProviderCommand::RemoveKey { provider_id } => AiRequest::RemoveKey { id, provider_id },
+            ProviderCommand::Remove { name } => AiRequest::RemoveProvider { id, name },
+            ProviderCommand::Test { name } => AiRequest::Test { id, name },
+            ProviderCommand::SetOffline(offline) => AiRequest::SetOffline { id, offline },
+            ProviderCommand::AddOrigin(origin) => AiRequest::AddOrigin { id, origin },
+            ProviderCommand::RemoveOrigin(origin) => AiRequest::RemoveOrigin { id, origin },
+        };
+        if let Err(e) = self.worker.send(Request::Ai(request)) {
+            self.providers.message = Some(e.to_string());
+        }
+        self.refresh_security();
+    }
+
+    fn apply_ask(&mut self, command: AskCommand) {
+        match command {
+            AskCommand::Prepare {
+                question,
+                include_log,
+                mode,
+            } => {
+                let log = self
+                    .view
+                    .review
+                    .as_ref()
+                    .filter(|_| include_log)
+                    .map(|r| LogContext {
+                        name: r.name.clone(),
+                        text: r.text.clone(),
+                        findings: r.findings().to_vec(),
+                        decisions: r.decisions().to_vec(),
+                    });
+                let id = self.id();
+                self.ask.state = AskState::Preparing;
+                self.ask_request = Some((id, Arc::new(AtomicBool::new(false))));
+                let request = AiRequest::Prepare {
+                    id,
+                    question,
+                    log,
+                    mode,
+                };
+                if let Err(e) = self.worker.send(Request::Ai(request)) {
+                    self.ask.note = Some(e.to_string());
+                }
+            }
+            AskCommand::Send { prepared, provider } => {
+                let id = self.id();
+                let cancel = Arc::new(AtomicBool::new(false));
+                self.ask.state = AskState::Sending;
+                self.ask.answer.clear();
+                self.ask.note = None;
+                self.ask_request = Some((id, cancel.clone()));
+                let request = AiRequest::Send {
+                    id,
+                    prepared,
+                    provider,
+                    cancel,
+                };
+                if let Err(e) = self.worker.send(Request::Ai(request)) {
+                    self.ask.note = Some(e.to_string());
+                }
+            }
+            AskCommand::Cancel => {
+                if let Some((_, cancel)) = &self.ask_request {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn on_ai_event(&mut self, event: AiEvent) {
+        let ask_id = self.ask_request.as_ref().map(|(id, _)| *id);
+        match event {
+            AiEvent::Settings {
+                providers, network, ..
+            } => {
+                self.providers.providers = providers;
+                self.providers.network = network;
+            }
+            AiEvent::Tested {
+                name, ok, message, ..
+            } => {
+                self.providers.testing = None;
+                self.providers.tests.insert(name, (ok, message));
+                self.refresh_security();
+            }
+            AiEvent::Prepared { id, text, counts } if Some(id) == ask_id => {
+                self.ask.state = AskState::Prepared { id, text, counts };
+            }
+            AiEvent::Delta { id, text } if Some(id) == ask_id => self.ask.answer.push_str(&text),
+            AiEvent::Answered { id, text } if Some(id) == ask_id => {
+                self.ask.answer = text;
+                self.ask.state = AskState::Idle;
+                self.ask_request = None;
+                self.refresh_security();
+            }
+            AiEvent::Incomplete { id, text, reason } if Some(id) == ask_id => {
+                self.ask.answer = text;
+                self.ask.note = Some(format!("Incomplete answer: {reason}."));
+                self.ask.state = AskState::Idle;
+                self.ask_request = None;
+                self.refresh_security();
+            }
+            AiEvent::Prepared { .. }
+            | AiEvent::Delta { .. }
+            | AiEvent::Answered { .. }
+            | AiEvent::Incomplete { .. } => {}
         }
     }
 
@@ -227,8 +383,19 @@ impl TftsrApp {
                 if Some(id) == current {
                     self.finish_scan();
                 }
-                self.view.message = Some(message);
+                if self.ask_request.as_ref().is_some_and(|(a, _)| *a == id) {
+                    self.ask.note = Some(message);
+                    self.ask.state = AskState::Idle;
+                    self.ask_request = None;
+                    self.refresh_security();
+                } else if self.settings_request == Some(id) {
+                    self.providers.testing = None;
+                    self.providers.message = Some(message);
+                } else {
+                    self.view.message = Some(message);
+                }
             }
+            Event::Ai(event) => self.on_ai_event(event),
             Event::Saved {
                 path,
                 redacted,
@@ -254,6 +421,7 @@ impl TftsrApp {
                 self.security.notes = notes;
                 self.security.message = None;
                 self.apply_security(SecurityCommand::AuditPage(None));
+                self.send(|id| Request::Ai(AiRequest::Load { id }));
             }
             Event::Locked {
                 passphrase,
@@ -357,16 +525,68 @@ impl TftsrApp {
         }
         match self.tab {
             Tab::Sanitise => {
+                if self.ask.open && self.security.is_open() {
+                    let has_log = self.view.review.is_some();
+                    let commands = Panel::right("ask")
+                        .resizable(true)
+                        .default_size(400.0)
+                        .show(ui, |ui| self.ask.ui(ui, &self.providers.providers, has_log))
+                        .inner;
+                    for c in commands {
+                        self.apply_ask(c);
+                    }
+                }
                 for command in self.view.ui(ui) {
                     self.apply(command, &ctx);
                 }
             }
             Tab::Settings => {
-                let commands = CentralPanel::default()
-                    .show(ui, |ui| self.security.settings_ui(ui))
-                    .inner;
-                for c in commands {
-                    self.apply_security(c);
+                Panel::top("settings-tabs").show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        for (tab, label) in [
+                            (SettingsTab::Security, "Security"),
+                            (SettingsTab::Providers, "Providers"),
+                            (SettingsTab::Network, "Network"),
+                        ] {
+                            if ui
+                                .selectable_label(self.settings_tab == tab, label)
+                                .clicked()
+                            {
+                                self.settings_tab = tab;
+                            }
+                        }
+                    });
+                });
+                match self.settings_tab {
+                    SettingsTab::Security => {
+                        let commands = CentralPanel::default()
+                            .show(ui, |ui| self.security.settings_ui(ui))
+                            .inner;
+                        for c in commands {
+                            self.apply_security(c);
+                        }
+                    }
+                    SettingsTab::Providers | SettingsTab::Network => {
+                        let providers_tab = self.settings_tab == SettingsTab::Providers;
+                        let open = self.security.is_open();
+                        let commands = CentralPanel::default()
+                            .show(ui, |ui| {
+                                if !open {
+                                    ui.label("Open the encrypted store first: providers and their keys live there.");
+                                    Vec::new()
+                                } else if providers_tab {
+                                    egui::ScrollArea::vertical()
+                                        .show(ui, |ui| self.providers.providers_ui(ui))
+                                        .inner
+                                } else {
+                                    self.providers.network_ui(ui)
+                                }
+                            })
+                            .inner;
+                        for c in commands {
+                            self.apply_provider(c);
+                        }
+                    }
                 }
             }
         }
@@ -391,11 +611,28 @@ impl TftsrApp {
                     self.tab = Tab::Settings;
                     self.refresh_security();
                 }
+                if self.tab == Tab::Sanitise && self.security.is_open() {
+                    ui.separator();
+                    ui.toggle_value(&mut self.ask.open, "Ask AI");
+                }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let (text, color) = self.security.badge();
-                ui.label(egui::RichText::new("offline").color(egui::Color32::LIGHT_GREEN))
-                    .on_hover_text("This window makes no network connection");
+                let (net, tip) = if !self.security.is_open() {
+                    (
+                        "no network",
+                        "Nothing is sent without the store (providers live there)",
+                    )
+                } else if self.providers.network.offline {
+                    ("offline", "Offline mode: loopback only")
+                } else {
+                    (
+                        "online: allow-list",
+                        "Only the origins in Settings → Network, only after redaction",
+                    )
+                };
+                ui.label(egui::RichText::new(net).color(egui::Color32::LIGHT_GREEN))
+                    .on_hover_text(tip);
                 ui.separator();
                 ui.colored_label(color, text);
             });

@@ -1,12 +1,15 @@
-//! The desktop window (egui/eframe). Holds view state only; files, scanning, the encrypted store
-//! and the vault live on the worker thread, and this window makes no network connection.
+//! The desktop window (egui/eframe). Holds view state only; files, scanning, the encrypted
+//! store, the vault and the egress agent live on the worker thread.
 
 mod app;
+pub mod ask;
+pub mod providers;
 pub mod sanitise;
 pub mod security;
 pub mod worker;
+mod worker_ai;
 
-pub use app::{Tab, TftsrApp};
+pub use app::{SettingsTab, Tab, TftsrApp};
 pub use sanitise::{Command, QuickSanitise};
 
 use crate::pii::PiiType;

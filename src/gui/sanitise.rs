@@ -129,10 +129,10 @@ impl QuickSanitise {
             ui.selectable_value(&mut self.mode, Mode::Pseudonym, "[TYPE-n]");
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 ui.label(
-                    RichText::new("offline: nothing leaves this machine")
+                    RichText::new("nothing leaves unredacted")
                         .color(Color32::from_rgb(0x59, 0xa1, 0x4f)),
                 )
-                .on_hover_text("The quick-sanitise window makes no network connection.");
+                .on_hover_text("Saving and reviewing make no network connection; Ask AI sends only the redacted text you approve.");
             });
         });
     }

@@ -6,6 +6,7 @@
 //! the UI never blocks a frame and never holds a database connection or a key; after each event
 //! it asks egui to repaint.
 
+pub use super::worker_ai::{AiEvent, AiRequest, LogContext, NetworkSummary, ProviderSummary};
 use crate::audit::Entry;
 use crate::input;
 use crate::keystore::{KeyStore, OsKeyring};
@@ -63,6 +64,8 @@ pub enum Request {
         before: Option<i64>,
         limit: usize,
     },
+    /// Providers, network settings, tests and questions.
+    Ai(AiRequest),
 }
 
 /// What the worker (or a dialog thread) reports back.
@@ -103,6 +106,7 @@ pub enum Event {
         before: Option<i64>,
         entries: Vec<Entry>,
     },
+    Ai(AiEvent),
     Failed {
         id: RequestId,
         message: String,
@@ -126,6 +130,7 @@ impl std::fmt::Debug for Request {
             Request::Security { .. } => "Request::Security",
             Request::VerifyAudit { .. } => "Request::VerifyAudit",
             Request::AuditPage { .. } => "Request::AuditPage",
+            Request::Ai(_) => "Request::Ai",
         })
     }
 }
@@ -140,6 +145,7 @@ impl std::fmt::Debug for Event {
             Event::Locked { .. } => "Event::Locked",
             Event::Security { .. } => "Event::Security",
             Event::AuditPage { .. } => "Event::AuditPage",
+            Event::Ai(_) => "Event::Ai",
             Event::Failed { .. } => "Event::Failed",
             Event::Cancelled { .. } => "Event::Cancelled",
             Event::PickedOpen(_) => "Event::PickedOpen",
@@ -190,6 +196,7 @@ impl Worker {
                 let mut state = State {
                     store,
                     workspace: None,
+                    prepared: None,
                 };
                 for request in req_rx {
                     state.handle(request, &notifier);
@@ -238,9 +245,11 @@ impl Notifier {
 }
 
 /// What the worker thread owns besides the channels.
-struct State {
+pub(super) struct State {
     store: StoreConfig,
-    workspace: Option<Workspace>,
+    pub(super) workspace: Option<Workspace>,
+    /// The last prepared (redacted) question, sent only as it was shown.
+    pub(super) prepared: Option<(RequestId, crate::review::RedactedText)>,
 }
 
 impl State {
@@ -307,6 +316,7 @@ impl State {
                 });
             }
             Request::Unlock { id, passphrase } => n.send(self.unlock(id, passphrase)),
+            Request::Ai(request) => self.handle_ai(request, n),
             Request::Security { id } => n.send(self.security(id, false)),
             Request::VerifyAudit { id } => n.send(self.security(id, true)),
             Request::AuditPage { id, before, limit } => {
