@@ -198,23 +198,6 @@ impl RedactedText {
         &self.source
     }
 
-    /// The last `max_bytes` (on a line start when one is near): cutting *after* redaction
-    /// never splits a value that detection would then miss.
-    pub fn tail(mut self, max_bytes: usize) -> (RedactedText, bool) {
-        if self.text.len() <= max_bytes {
-            return (self, false);
-        }
-        let mut cut = self.text.len() - max_bytes;
-        while !self.text.is_char_boundary(cut) {
-            cut += 1;
-        }
-        if let Some(nl) = self.text[cut..].find('\n').filter(|&n| n < 4096) {
-            cut += nl + 1;
-        }
-        self.text.drain(..cut);
-        (self, true)
-    }
-
     /// Several approved texts as one message, separated by blank lines.
     pub fn concat(parts: Vec<RedactedText>) -> RedactedText {
         let mut out = RedactedText {
@@ -267,6 +250,38 @@ impl Review {
         })
     }
 
+    /// The end of this review: from the first line start (never inside a finding) after which
+    /// at most `max_bytes` of text remain, with the decisions carried over. `None` when the
+    /// whole text fits. Cutting the original, not the redacted text, keeps the counts exact.
+    pub fn tail(&self, max_bytes: usize) -> Option<Review> {
+        if self.text.len() <= max_bytes {
+            return None;
+        }
+        let min_start = self.text.len() - max_bytes;
+        let first_line = self.line_starts.partition_point(|&s| s < min_start);
+        let mut cut = *self.line_starts.get(first_line)?;
+        // Move forward past any finding the cut would split.
+        while let Some(f) = self.findings.iter().find(|f| f.start < cut && f.end > cut) {
+            let next = self.line_starts.partition_point(|&s| s < f.end);
+            cut = *self.line_starts.get(next)?;
+        }
+        let first = self.findings.partition_point(|f| f.start < cut);
+        let findings = self.findings[first..]
+            .iter()
+            .map(|f| Finding {
+                start: f.start - cut,
+                end: f.end - cut,
+                kind: f.kind,
+            })
+            .collect();
+        Some(Review::reviewed(
+            &self.name,
+            Arc::from(&self.text[cut..]),
+            findings,
+            &self.redact[first..],
+        ))
+    }
+
     /// A review of text typed or built in memory (a question, a title), every finding redacted.
     pub fn of_text(name: impl Into<String>, text: &str, detector: &crate::pii::Detector) -> Review {
         let loaded = Loaded {
@@ -309,6 +324,21 @@ mod tests {
         assert_eq!(&r.text[r.line_range(0)], "a 10.1.1.1");
         assert_eq!(r.findings_in(r.line_range(1)), 1..1);
         assert_eq!(r.findings_in(r.line_range(2)).len(), 2);
+    }
+
+    #[test]
+    fn tail_starts_on_a_line_never_inside_a_finding_and_keeps_decisions() {
+        let text = "a 10.1.1.1\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAabc\n-----END RSA PRIVATE KEY-----\nb 10.2.2.2\nc 10.3.3.3\n";
+        let mut r = review(text);
+        assert!(r.tail(text.len()).is_none());
+        let last = r.findings().len() - 1;
+        r.toggle(last); // keep 10.3.3.3
+        // A cut that would land inside the key block moves past it.
+        let t = r.tail(text.len() - 20).unwrap();
+        assert!(t.text.starts_with("b 10.2.2.2\n"), "{:?}", &t.text[..20]);
+        let out = t.approve(Mode::Label, &mut Pseudonyms::new(), "t").unwrap();
+        assert_eq!(out.as_str(), "b [IPV4]\nc 10.3.3.3\n");
+        assert_eq!(out.counts()[&PiiType::Ipv4], 1);
     }
 
     #[test]

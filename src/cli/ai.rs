@@ -286,27 +286,37 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
     let detector = Detector::builtin();
     let mut pseudonyms = Pseudonyms::new();
     // Every part passes the gate; non-interactively, every finding is redacted.
-    let mut gate = |source: &str, text: &str| {
-        Review::of_text(source, text, &detector).approve(mode, &mut pseudonyms, source)
+    let mut gate = |source: &str, text: &str, max: usize| {
+        let review = Review::of_text(source, text, &detector);
+        let tail = review.tail(max);
+        let cut = tail.is_some();
+        tail.unwrap_or(review)
+            .approve(mode, &mut pseudonyms, source)
+            .map(|t| (t, cut))
     };
-    let mut parts = vec![gate("question", &format!("Question: {}", args.question))?];
+    let mut parts = vec![
+        gate(
+            "question",
+            &format!("Question: {}", args.question),
+            usize::MAX,
+        )?
+        .0,
+    ];
     for path in &args.files {
         let loaded = input::load_file(path, input::DEFAULT_MAX_BYTES)
             .with_context(|| path.display().to_string())?;
         let name = path
             .file_name()
             .map_or_else(|| "log".to_string(), |n| n.to_string_lossy().into_owned());
-        let (log, cut) = gate(&format!("log:{name}"), &loaded.text)?.tail(MAX_LOG_BYTES);
+        let (log, cut) = gate(&format!("log:{name}"), &loaded.text, MAX_LOG_BYTES)?;
         if cut {
             eprintln!(
                 "tftsr: note: only the last {} KiB of {name} is sent",
                 MAX_LOG_BYTES / 1024
             );
         }
-        parts.push(gate(
-            "log header",
-            &format!("Log file {name} (values redacted):"),
-        )?);
+        let header = format!("Log file {name} (values redacted):");
+        parts.push(gate("log header", &header, usize::MAX)?.0);
         parts.push(log);
     }
     let message = RedactedText::concat(parts);

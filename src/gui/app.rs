@@ -219,6 +219,7 @@ impl TftsrApp {
                 self.refresh_security();
             }
             AiEvent::Prepared { id, text, counts } if Some(id) == ask_id => {
+                self.ask.note = None;
                 self.ask.state = AskState::Prepared { id, text, counts };
             }
             AiEvent::Delta { id, text } if Some(id) == ask_id => self.ask.answer.push_str(&text),

@@ -337,10 +337,10 @@ fn prepare(question: &str, log: Option<&LogContext>, mode: Mode) -> Result<Redac
             log.findings.clone(),
             &log.decisions,
         );
-        let (text, _) = review
+        let review = review.tail(MAX_LOG_BYTES).unwrap_or(review);
+        let text = review
             .approve(mode, &mut pseudonyms, format!("log:{}", log.name))
-            .map_err(|e| format!("redaction failed: {e}"))?
-            .tail(MAX_LOG_BYTES);
+            .map_err(|e| format!("redaction failed: {e}"))?;
         parts.push(text);
     }
     Ok(RedactedText::concat(parts))
