@@ -20,6 +20,8 @@ pub struct Review {
     redact: Vec<bool>,
     /// Kept up to date on every change, so the window never recounts per frame.
     counts: BTreeMap<PiiType, TypeCount>,
+    /// Bumped on every decision change (views cache what they derive from the decisions).
+    version: u64,
 }
 
 /// Per-type totals for the side panel.
@@ -88,6 +90,7 @@ impl Review {
             findings,
             redact,
             counts,
+            version: 0,
         }
     }
 
@@ -128,8 +131,25 @@ impl Review {
         first..last
     }
 
+    /// Changes with every toggle.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Each finding's `[TYPE-n]` number as a save would assign it (a fresh map, redacted
+    /// findings only, in text order), so the Redacted view shows exactly what is written.
+    pub fn pseudonym_numbers(&self) -> Vec<Option<usize>> {
+        let mut map = Pseudonyms::new();
+        self.findings
+            .iter()
+            .zip(&self.redact)
+            .map(|(f, &r)| r.then(|| map.number(f.kind, &self.text[f.start..f.end])))
+            .collect()
+    }
+
     /// Flips one finding between redact and keep.
     pub fn toggle(&mut self, i: usize) {
+        self.version += 1;
         if let (Some(d), Some(f)) = (self.redact.get_mut(i), self.findings.get(i)) {
             *d = !*d;
             let c = self.counts.entry(f.kind).or_default();
@@ -143,6 +163,7 @@ impl Review {
 
     /// Redacts (or keeps) every finding of one type.
     pub fn set_type(&mut self, kind: PiiType, redact_it: bool) {
+        self.version += 1;
         for (f, d) in self.findings.iter().zip(self.redact.iter_mut()) {
             if f.kind == kind {
                 *d = redact_it;
@@ -341,6 +362,17 @@ mod tests {
         assert_eq!(out.counts()[&PiiType::Ipv4], 1);
     }
 
+    /// Regression: the Redacted view showed `[IPV4]` in pseudonym mode while Save wrote
+    /// `[IPV4-1]`; the view now numbers findings exactly as the save does.
+    #[test]
+    fn pseudonym_numbers_match_the_saved_text() {
+        let mut r = review("a 10.1.1.1 b 10.2.2.2 c 10.1.1.1 d 10.3.3.3");
+        r.toggle(1);
+        assert_eq!(r.pseudonym_numbers(), vec![Some(1), None, Some(1), Some(2)]);
+        let saved = r.redacted(Mode::Pseudonym).unwrap();
+        assert_eq!(saved.text(), "a [IPV4-1] b 10.2.2.2 c [IPV4-1] d [IPV4-2]");
+    }
+
     #[test]
     fn toggles_change_the_output() {
         let mut r = review("x 10.1.1.1 y 10.2.2.2");
@@ -351,6 +383,7 @@ mod tests {
             "x [IPV4] y 10.2.2.2"
         );
         r.set_type(PiiType::Ipv4, false);
+        assert_eq!(r.pseudonym_numbers(), vec![None, None]);
         assert_eq!(
             r.redacted(Mode::Label).unwrap().text(),
             "x 10.1.1.1 y 10.2.2.2"

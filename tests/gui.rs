@@ -131,6 +131,37 @@ fn the_redacted_view_shows_replacements_and_the_status_bar_counts() {
     );
 }
 
+/// Regression: with [TYPE-n] chosen, the Redacted view showed `[IPV4]` while the saved copy had
+/// `[IPV4-1]`. What you see is what you save.
+#[test]
+fn the_pseudonym_view_shows_the_numbers_the_save_writes() {
+    let mut h = window(FIXTURE);
+    h.get_by_label("Redacted").click();
+    h.get_by_label("[TYPE-n]").click();
+    h.run();
+    h.get_by_label("[IPV4-1]");
+    h.get_by_label("[IPV4-2]");
+    assert!(h.query_by_label("[IPV4]").is_none());
+    h.get_by_label("[IPV4-1]").click(); // keep the first address
+    h.run();
+    h.get_by_label("[IPV4-1]"); // the second address is now number 1, as a save would write it
+    assert!(h.query_by_label("[IPV4-2]").is_none());
+    let saved = h
+        .state()
+        .view
+        .review
+        .as_ref()
+        .unwrap()
+        .redacted(Mode::Pseudonym)
+        .unwrap()
+        .text()
+        .to_string();
+    assert!(
+        saved.contains("from 198.51.100.23 port") && saved.contains("from [IPV4-1] port 40001"),
+        "{saved}"
+    );
+}
+
 #[test]
 fn buttons_ask_the_app_for_dialogs() {
     let mut h = window(FIXTURE);

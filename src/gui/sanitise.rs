@@ -53,6 +53,8 @@ pub struct QuickSanitise {
     /// A typed save path, shown when the file dialog returned nothing (no dialog may exist on
     /// this desktop).
     pub save_path: Option<String>,
+    /// `[TYPE-n]` numbers for the Redacted view, for the review version they were computed at.
+    pub pseudonyms: Option<(u64, Vec<Option<usize>>)>,
 }
 
 impl QuickSanitise {
@@ -284,13 +286,33 @@ impl QuickSanitise {
         let digits = review.line_count().to_string().len();
         let mut toggles = Vec::new();
         let show_redacted = self.show_redacted;
+        if show_redacted && self.mode == Mode::Pseudonym {
+            if self
+                .pseudonyms
+                .as_ref()
+                .is_none_or(|(v, _)| *v != review.version())
+            {
+                self.pseudonyms = Some((review.version(), review.pseudonym_numbers()));
+            }
+        } else {
+            self.pseudonyms = None;
+        }
+        let numbers = self.pseudonyms.as_ref().map(|(_, n)| n.as_slice());
         ScrollArea::both().auto_shrink(false).show_rows(
             ui,
             row_height,
             review.line_count(),
             |ui, rows| {
                 for line in rows {
-                    line_ui(ui, review, line, digits, show_redacted, &mut toggles);
+                    line_ui(
+                        ui,
+                        review,
+                        line,
+                        digits,
+                        show_redacted,
+                        numbers,
+                        &mut toggles,
+                    );
                 }
             },
         );
@@ -309,6 +331,7 @@ fn line_ui(
     line: usize,
     digits: usize,
     show_redacted: bool,
+    numbers: Option<&[Option<usize>]>,
     toggles: &mut Vec<usize>,
 ) {
     let range = review.line_range(line);
@@ -336,7 +359,10 @@ fn line_ui(
             let shown = if show_redacted && redacted {
                 // A multi-line finding shows its replacement once, on its first line.
                 if f.start >= range.start {
-                    format!("[{}]", f.kind.label())
+                    match numbers.and_then(|n| n.get(i).copied().flatten()) {
+                        Some(n) => format!("[{}-{n}]", f.kind.label()),
+                        None => format!("[{}]", f.kind.label()),
+                    }
                 } else {
                     "▒".to_string()
                 }

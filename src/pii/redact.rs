@@ -55,7 +55,8 @@ impl Pseudonyms {
         Self::default()
     }
 
-    fn number(&mut self, kind: PiiType, value: &str) -> usize {
+    /// The number `value` has in this map (a new value gets the next number of its type).
+    pub fn number(&mut self, kind: PiiType, value: &str) -> usize {
         // Host names, e-mails and custom terms are case-insensitive: one entity, one number.
         let key = match kind {
             PiiType::Hostname
