@@ -17,6 +17,7 @@ pub mod pii;
 pub mod review;
 pub mod secret;
 pub mod store;
+pub mod triage;
 pub mod vault;
 pub mod workspace;
 

@@ -219,6 +219,17 @@ impl RedactedText {
         &self.source
     }
 
+    /// Text that was approved and stored earlier (an attached log's redacted text, a sent
+    /// message): it is re-sent as it was approved, not redacted again (that would undo what the
+    /// person chose to keep). Only the crate's store layer reads such text back.
+    pub(crate) fn previously_approved(text: String, source: String) -> RedactedText {
+        RedactedText {
+            text,
+            counts: BTreeMap::new(),
+            source,
+        }
+    }
+
     /// Several approved texts as one message, separated by blank lines.
     pub fn concat(parts: Vec<RedactedText>) -> RedactedText {
         let mut out = RedactedText {

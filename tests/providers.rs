@@ -100,7 +100,7 @@ impl Fixture {
             content: Content::Redacted(question),
         }];
         let conv = Conversation {
-            system: "test system prompt",
+            system: "test system prompt".into(),
             messages: &messages,
         };
         let egress = self.egress();

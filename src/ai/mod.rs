@@ -135,9 +135,28 @@ pub struct Message {
     pub content: Content,
 }
 
-/// A conversation to send. The system prompt is TFTSR's own text (`'static`), never data.
+/// A system prompt: only ever built from TFTSR's own constant texts, never from data.
+pub struct SystemPrompt(String);
+
+impl SystemPrompt {
+    pub fn compose(parts: &[&'static str]) -> SystemPrompt {
+        SystemPrompt(parts.join("\n\n"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&'static str> for SystemPrompt {
+    fn from(s: &'static str) -> Self {
+        SystemPrompt(s.to_string())
+    }
+}
+
+/// A conversation to send.
 pub struct Conversation<'a> {
-    pub system: &'static str,
+    pub system: SystemPrompt,
     pub messages: &'a [Message],
 }
 

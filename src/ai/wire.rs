@@ -103,7 +103,7 @@ pub fn build(
     let max_tokens = cfg.options.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
     match cfg.kind {
         ProviderKind::OpenAi | ProviderKind::Mistral => {
-            let mut messages = vec![json!({"role": "system", "content": conv.system})];
+            let mut messages = vec![json!({"role": "system", "content": conv.system.as_str()})];
             messages.extend(
                 conv.messages
                     .iter()
@@ -156,7 +156,7 @@ pub fn build(
             let body = json!({
                 "model": cfg.model,
                 "max_tokens": max_tokens,
-                "system": conv.system,
+                "system": conv.system.as_str(),
                 "messages": messages,
                 "stream": stream,
             });
@@ -189,7 +189,7 @@ pub fn build(
                 })
                 .collect();
             let body = json!({
-                "systemInstruction": {"parts": [{"text": conv.system}]},
+                "systemInstruction": {"parts": [{"text": conv.system.as_str()}]},
                 "contents": contents,
                 "generationConfig": {"maxOutputTokens": max_tokens},
             });
@@ -209,7 +209,7 @@ pub fn build(
             })
         }
         ProviderKind::Ollama => {
-            let mut messages = vec![json!({"role": "system", "content": conv.system})];
+            let mut messages = vec![json!({"role": "system", "content": conv.system.as_str()})];
             messages.extend(
                 conv.messages
                     .iter()
@@ -242,7 +242,7 @@ pub fn build(
             let mut body = serde_json::Map::new();
             body.insert(shape.prompt_field.clone(), Value::String(prompt));
             if let Some(f) = &shape.system_field {
-                body.insert(f.clone(), Value::String(conv.system.to_string()));
+                body.insert(f.clone(), Value::String(conv.system.as_str().to_string()));
             }
             if let Some(f) = &shape.model_field {
                 body.insert(f.clone(), Value::String(cfg.model.clone()));

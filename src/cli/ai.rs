@@ -230,7 +230,7 @@ pub fn test_provider(ws: &mut Workspace, name: &str) -> Result<String> {
         content: Content::Redacted(question),
     }];
     let conv = Conversation {
-        system: "You are a connection test. Reply with the single word OK.",
+        system: "You are a connection test. Reply with the single word OK.".into(),
         messages: &messages,
     };
     let outcome = send(
@@ -329,7 +329,7 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
         content: Content::Redacted(message),
     }];
     let conv = Conversation {
-        system: ASK_SYSTEM_PROMPT,
+        system: ASK_SYSTEM_PROMPT.into(),
         messages: &messages,
     };
     let mut out = std::io::stdout().lock();

@@ -388,7 +388,7 @@ fn ask_inner(
         content: Content::Redacted(text),
     }];
     let conv = Conversation {
-        system: ASK_SYSTEM_PROMPT,
+        system: ASK_SYSTEM_PROMPT.into(),
         messages: &messages,
     };
     let mut forward = |delta: &str| {

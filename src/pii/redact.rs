@@ -75,6 +75,51 @@ impl Pseudonyms {
     }
 }
 
+/// Keeping a map across sessions (per issue, in the encrypted store) and reading it backwards
+/// for local display. Only identity types are ever kept: never secrets.
+impl Pseudonyms {
+    /// Types whose numbers may be kept in the store: IP, MAC, host, e-mail, user and person
+    /// names. Passwords, keys and tokens never are.
+    pub fn is_identity(kind: PiiType) -> bool {
+        matches!(
+            kind,
+            PiiType::Ipv4
+                | PiiType::Ipv6
+                | PiiType::Mac
+                | PiiType::Hostname
+                | PiiType::Email
+                | PiiType::HomeUsername
+                | PiiType::PersonName
+        )
+    }
+
+    /// Every (type, value key, number) of identity types.
+    pub fn identity_entries(&self) -> impl Iterator<Item = (PiiType, &str, usize)> {
+        self.numbers
+            .iter()
+            .filter(|((k, _), _)| Self::is_identity(*k))
+            .map(|((k, v), n)| (*k, v.as_str(), *n))
+    }
+
+    /// Puts back a kept entry (identity types only; others are ignored).
+    pub fn restore(&mut self, kind: PiiType, key: String, number: usize) {
+        if !Self::is_identity(kind) {
+            return;
+        }
+        let next = self.next.entry(kind).or_insert(0);
+        *next = (*next).max(number);
+        self.numbers.insert((kind, key), number);
+    }
+
+    /// `[TYPE-n]` → the value, for showing answers with originals on this machine only.
+    pub fn reverse(&self) -> HashMap<String, String> {
+        self.numbers
+            .iter()
+            .map(|((k, v), n)| (format!("[{}-{n}]", k.label()), v.clone()))
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for Pseudonyms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Pseudonyms({} values)", self.numbers.len())

@@ -7,6 +7,7 @@
 
 pub mod records;
 pub mod schema;
+pub mod triage;
 
 use crate::secret::{Key32, SecretString, hex};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};

@@ -14,9 +14,12 @@
 //! - `resolution_steps`, `documents`, `timeline_events`: the rest of the workflow.
 //! - `audit_log`: the append-only, HMAC-chained audit trail; triggers refuse UPDATE and DELETE.
 //! - `integration_tokens` (v2): tokens sealed with AES-256-GCM, bound to their row.
+//! - v3: the 5-Whys state on `issues` (level, proposed and confirmed root cause), the per-issue
+//!   pseudonym option and `pseudonyms` (identity types only), and `search` (FTS5 over titles,
+//!   descriptions, redacted log text and messages).
 
 /// Migrations in order; `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -160,4 +163,26 @@ CREATE TABLE integration_tokens (
     sealed     BLOB NOT NULL,
     created_at INTEGER NOT NULL
 ) STRICT;
+"#;
+
+const V3: &str = r#"
+ALTER TABLE issues ADD COLUMN why_level INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE issues ADD COLUMN root_cause TEXT;
+ALTER TABLE issues ADD COLUMN root_cause_confirmed_at INTEGER;
+ALTER TABLE issues ADD COLUMN keep_pseudonyms INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE pseudonyms (
+    issue_id TEXT NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+    kind     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    number   INTEGER NOT NULL,
+    PRIMARY KEY (issue_id, kind, value)
+) STRICT;
+
+CREATE VIRTUAL TABLE search USING fts5(
+    issue_id UNINDEXED,
+    source UNINDEXED,
+    text,
+    tokenize = 'unicode61'
+);
 "#;

@@ -12,9 +12,11 @@
 
 mod datadir;
 mod providers;
+mod triage;
 mod unlock;
 
 pub use datadir::{DATA_DIR_ENV, DataDir};
+pub use triage::Turn;
 pub use unlock::{Backend, UnlockError, UnlockRequest, unlock};
 
 use crate::audit::{self, Anchor, AuditKey, Entry, NewEntry, Verdict};
@@ -229,10 +231,24 @@ impl Workspace {
         review: &Review,
         mode: Mode,
     ) -> Result<String, WorkspaceError> {
-        let redacted = review
-            .redacted(mode)
+        let approved = review
+            .approve(
+                mode,
+                &mut crate::pii::Pseudonyms::new(),
+                format!("log:{}", review.name),
+            )
             .map_err(|e| WorkspaceError::Invalid(format!("redaction failed: {e}")))?;
-        let sha = hex(&redacted.sha256());
+        self.approve_log_text(issue_id, review, mode, &approved)
+    }
+
+    fn approve_log_text(
+        &mut self,
+        issue_id: &str,
+        review: &Review,
+        mode: Mode,
+        approved: &crate::review::RedactedText,
+    ) -> Result<String, WorkspaceError> {
+        let sha = hex(&Sha256::digest(approved.as_str().as_bytes()));
         let kept: Vec<(PiiType, usize, usize)> = review
             .findings()
             .iter()
@@ -240,21 +256,26 @@ impl Workspace {
             .filter(|&(_, redact)| !redact)
             .map(|(f, _)| (f.kind, f.start, f.end))
             .collect();
-        let counts: BTreeMap<&str, usize> = redacted
+        let counts: BTreeMap<&str, usize> = approved
             .counts()
-            .into_iter()
-            .map(|(k, v)| (k.name(), v))
+            .iter()
+            .map(|(k, v)| (k.name(), *v))
             .collect();
+        // The decisions as stored: type and offsets of each finding, its replacement when
+        // redacted (recomputed from the same decisions, so it matches the stored text).
+        let spans = review
+            .redacted(mode)
+            .map_err(|e| WorkspaceError::Invalid(format!("redaction failed: {e}")))?;
         let log = ApprovedLog {
             issue_id,
             name: &review.name,
             size_bytes: review.input_bytes,
             encoding: review.encoding.name(),
             line_count: review.line_count(),
-            redacted_text: redacted.text(),
+            redacted_text: approved.as_str(),
             redacted_sha256: &sha,
             mode: mode.name(),
-            replaced: redacted.spans(),
+            replaced: spans.spans(),
             kept: &kept,
         };
         self.audited(

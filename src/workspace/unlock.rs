@@ -437,6 +437,13 @@ fn finish(
             })?;
         }
     }
+    let cut =
+        crate::store::triage::interrupt_unfinished(ws.store.conn()).map_err(UnlockError::Store)?;
+    if cut > 0 {
+        ws.notes.push(format!(
+            "{cut} assistant reply or replies were cut off when TFTSR stopped; they are kept, marked interrupted, and not resent."
+        ));
+    }
     if ws.verdict.is_ok() {
         note_interrupted_sends(&mut ws)?;
         let failures = dir.failures();
