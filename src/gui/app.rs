@@ -2,11 +2,13 @@
 //! Settings → Security, wired to the worker and the file dialogs.
 
 use super::ask::{AskCommand, AskState, AskView};
+use super::issues::{IssueCommand, IssuesView};
 use super::providers::{ProviderCommand, ProvidersView};
 use super::sanitise::{Command, QuickSanitise, Scanning};
 use super::security::{PAGE, SecurityCommand, SecurityView, StoreState};
 use super::worker::{
-    AiEvent, AiRequest, Event, LogContext, Request, RequestId, StoreConfig, Worker,
+    AiEvent, AiRequest, Event, IssueEvent, IssueRequest, LogContext, Request, RequestId,
+    StoreConfig, Worker,
 };
 use eframe::egui::{self, CentralPanel, Panel};
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Sanitise,
+    Issues,
     Settings,
 }
 
@@ -31,12 +34,19 @@ pub struct TftsrApp {
     pub security: SecurityView,
     pub providers: ProvidersView,
     pub ask: AskView,
+    pub issues: IssuesView,
     pub tab: Tab,
     pub settings_tab: SettingsTab,
     /// The question being prepared or sent, and its cancel flag.
     ask_request: Option<(RequestId, Arc<AtomicBool>)>,
     /// The last provider/network settings request (its failure shows in that view).
     settings_request: Option<RequestId>,
+    /// The chat message being sent, and its cancel flag.
+    chat_request: Option<(RequestId, Arc<AtomicBool>)>,
+    /// Scans whose result goes to the issue's pending log instead of quick sanitise.
+    issue_scan: Option<RequestId>,
+    /// The open dialog is for a log to attach to the issue.
+    dialog_for_issue: bool,
     worker: Worker,
     next_id: RequestId,
     /// The scan in flight: its id and cancel flag.
@@ -59,10 +69,14 @@ impl TftsrApp {
             security: SecurityView::default(),
             providers: ProvidersView::default(),
             ask: AskView::default(),
+            issues: IssuesView::default(),
             tab: Tab::Sanitise,
             settings_tab: SettingsTab::Security,
             ask_request: None,
             settings_request: None,
+            chat_request: None,
+            issue_scan: None,
+            dialog_for_issue: false,
             worker,
             next_id: 1,
             active_scan: None,
@@ -202,6 +216,157 @@ impl TftsrApp {
         }
     }
 
+    fn issue_request(&mut self, request: impl FnOnce(RequestId) -> IssueRequest) {
+        self.issues.message = None;
+        self.send(|id| Request::Issue(request(id)));
+    }
+
+    fn apply_issue(&mut self, command: IssueCommand, ctx: &egui::Context) {
+        match command {
+            IssueCommand::Refresh => {
+                let filter = self.issues.filter.clone();
+                self.issue_request(|id| IssueRequest::List { id, filter });
+            }
+            IssueCommand::Create(fields) => {
+                self.issue_request(|id| IssueRequest::Create { id, fields })
+            }
+            IssueCommand::Open(issue_id) => {
+                self.issues.message_review = None;
+                self.issues.pending_log.review = None;
+                self.issues.root_cause.clear();
+                self.issue_request(|id| IssueRequest::Load { id, issue_id });
+            }
+            IssueCommand::Edit(issue_id, fields) => self.issue_request(|id| IssueRequest::Edit {
+                id,
+                issue_id,
+                fields,
+            }),
+            IssueCommand::SetStatus(issue_id, resolved) => {
+                self.issue_request(|id| IssueRequest::SetStatus {
+                    id,
+                    issue_id,
+                    resolved,
+                })
+            }
+            IssueCommand::Delete(issue_id) => {
+                self.issue_request(|id| IssueRequest::Delete { id, issue_id })
+            }
+            IssueCommand::PickLog => {
+                self.dialog_for_issue = true;
+                self.dialog(ctx, false);
+            }
+            IssueCommand::Attach(issue_id, mode) => {
+                if let Some(review) = self.issues.pending_log.review.take() {
+                    let review = Box::new(review);
+                    self.issue_request(|id| IssueRequest::Attach {
+                        id,
+                        issue_id,
+                        review,
+                        mode,
+                    });
+                }
+            }
+            IssueCommand::Check(text) => self.issue_request(|id| IssueRequest::Check { id, text }),
+            IssueCommand::Send {
+                issue_id,
+                provider,
+                mode,
+            } => {
+                let Some(message) = self.issues.message_review.take() else {
+                    return;
+                };
+                let cancel = Arc::new(AtomicBool::new(false));
+                let id = self.id();
+                self.chat_request = Some((id, cancel.clone()));
+                self.issues.streaming = Some(String::new());
+                self.issues.chat_input.clear();
+                let request = IssueRequest::Send {
+                    id,
+                    issue_id: issue_id.clone(),
+                    message: Box::new(message),
+                    provider,
+                    mode,
+                    cancel,
+                };
+                if let Err(e) = self.worker.send(Request::Issue(request)) {
+                    self.issues.message = Some(e.to_string());
+                }
+                // Show the stored user message and the streaming placeholder right away.
+                self.issue_request(|id| IssueRequest::Load { id, issue_id });
+            }
+            IssueCommand::Cancel => {
+                if let Some((_, cancel)) = &self.chat_request {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            IssueCommand::ConfirmRootCause(issue_id, text) => {
+                self.issue_request(|id| IssueRequest::ConfirmRootCause { id, issue_id, text })
+            }
+            IssueCommand::AddStep(issue_id, text) => {
+                self.issue_request(|id| IssueRequest::AddStep { id, issue_id, text })
+            }
+            IssueCommand::UpdateStep(issue_id, step) => {
+                self.issue_request(|id| IssueRequest::UpdateStep { id, issue_id, step })
+            }
+            IssueCommand::MoveStep(issue_id, step_id, up) => {
+                self.issue_request(|id| IssueRequest::MoveStep {
+                    id,
+                    issue_id,
+                    step_id,
+                    up,
+                })
+            }
+            IssueCommand::DeleteStep(issue_id, step_id) => {
+                self.issue_request(|id| IssueRequest::DeleteStep {
+                    id,
+                    issue_id,
+                    step_id,
+                })
+            }
+            IssueCommand::KeepPseudonyms(issue_id, keep) => {
+                self.issue_request(|id| IssueRequest::KeepPseudonyms { id, issue_id, keep })
+            }
+        }
+    }
+
+    fn on_issue_event(&mut self, event: IssueEvent, ctx: &egui::Context) {
+        match event {
+            IssueEvent::List {
+                issues,
+                open_by_severity,
+                recent,
+                ..
+            } => {
+                self.issues.issues = issues;
+                self.issues.open_by_severity = open_by_severity;
+                self.issues.recent = recent;
+            }
+            IssueEvent::Detail { id, detail } => {
+                let finished_chat = self.chat_request.as_ref().is_some_and(|(c, _)| *c == id);
+                if finished_chat {
+                    self.chat_request = None;
+                    self.issues.streaming = None;
+                }
+                // A detail for another issue than the one shown (a late answer) is not shown.
+                let same = self.issues.current_id().is_none()
+                    || detail.row.as_ref().map(|r| &r.issue.id)
+                        == self.issues.current_id().as_ref()
+                    || !finished_chat;
+                if same {
+                    self.issues.detail = Some(*detail);
+                }
+                self.apply_issue(IssueCommand::Refresh, ctx);
+                self.refresh_security();
+            }
+            IssueEvent::Deleted { .. } => {
+                self.issues.detail = None;
+                self.apply_issue(IssueCommand::Refresh, ctx);
+                self.refresh_security();
+            }
+            IssueEvent::Checked { review, .. } => self.issues.message_review = Some(*review),
+        }
+    }
+
     fn on_ai_event(&mut self, event: AiEvent) {
         let ask_id = self.ask_request.as_ref().map(|(id, _)| *id);
         match event {
@@ -223,6 +388,13 @@ impl TftsrApp {
                 self.ask.state = AskState::Prepared { id, text, counts };
             }
             AiEvent::Delta { id, text } if Some(id) == ask_id => self.ask.answer.push_str(&text),
+            AiEvent::Delta { id, text }
+                if self.chat_request.as_ref().is_some_and(|(c, _)| *c == id) =>
+            {
+                if let Some(s) = &mut self.issues.streaming {
+                    s.push_str(&text);
+                }
+            }
             AiEvent::Answered { id, text } if Some(id) == ask_id => {
                 self.ask.answer = text;
                 self.ask.state = AskState::Idle;
@@ -373,8 +545,13 @@ impl TftsrApp {
             }
             Event::Opened { id, review } if Some(id) == current => {
                 self.finish_scan();
-                self.view.message = None;
-                self.view.review = Some(*review);
+                if self.issue_scan == Some(id) {
+                    self.issue_scan = None;
+                    self.issues.pending_log.review = Some(*review);
+                } else {
+                    self.view.message = None;
+                    self.view.review = Some(*review);
+                }
             }
             Event::Cancelled { id } if Some(id) == current => {
                 self.finish_scan();
@@ -389,6 +566,13 @@ impl TftsrApp {
                     self.ask.state = AskState::Idle;
                     self.ask_request = None;
                     self.refresh_security();
+                } else if self.chat_request.as_ref().is_some_and(|(c, _)| *c == id) {
+                    self.chat_request = None;
+                    self.issues.streaming = None;
+                    self.issues.message = Some(message);
+                    if let Some(issue_id) = self.issues.current_id() {
+                        self.issue_request(|id| IssueRequest::Load { id, issue_id });
+                    }
                 } else if self.settings_request == Some(id) {
                     self.providers.testing = None;
                     self.providers.message = Some(message);
@@ -397,6 +581,7 @@ impl TftsrApp {
                 }
             }
             Event::Ai(event) => self.on_ai_event(event),
+            Event::Issue(event) => self.on_issue_event(event, ctx),
             Event::Saved {
                 path,
                 redacted,
@@ -423,6 +608,8 @@ impl TftsrApp {
                 self.security.message = None;
                 self.apply_security(SecurityCommand::AuditPage(None));
                 self.send(|id| Request::Ai(AiRequest::Load { id }));
+                let filter = self.issues.filter.clone();
+                self.send(|id| Request::Issue(IssueRequest::List { id, filter }));
             }
             Event::Locked {
                 passphrase,
@@ -443,8 +630,12 @@ impl TftsrApp {
             } => self.security.set_audit_page(before, entries),
             Event::PickedOpen(path) => {
                 self.dialog_open = false;
+                let for_issue = std::mem::take(&mut self.dialog_for_issue);
                 if let Some(path) = path {
                     self.apply(Command::Open(path), ctx);
+                    if for_issue {
+                        self.issue_scan = self.active_scan.as_ref().map(|(id, _)| *id);
+                    }
                 }
             }
             Event::PickedSave(path) => {
@@ -541,6 +732,12 @@ impl TftsrApp {
                     self.apply(command, &ctx);
                 }
             }
+            Tab::Issues => {
+                let commands = self.issues.ui(ui, &self.providers.providers.clone());
+                for c in commands {
+                    self.apply_issue(c, &ctx);
+                }
+            }
             Tab::Settings => {
                 Panel::top("settings-tabs").show(ui, |ui| {
                     ui.horizontal(|ui| {
@@ -604,6 +801,15 @@ impl TftsrApp {
                     .clicked()
                 {
                     self.tab = Tab::Sanitise;
+                }
+                if ui
+                    .add_enabled(
+                        self.security.is_open(),
+                        egui::Button::selectable(self.tab == Tab::Issues, "Issues"),
+                    )
+                    .clicked()
+                {
+                    self.tab = Tab::Issues;
                 }
                 if ui
                     .selectable_label(self.tab == Tab::Settings, "Settings")

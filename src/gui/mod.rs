@@ -3,11 +3,13 @@
 
 mod app;
 pub mod ask;
+pub mod issues;
 pub mod providers;
 pub mod sanitise;
 pub mod security;
 pub mod worker;
 mod worker_ai;
+mod worker_issues;
 
 pub use app::{SettingsTab, Tab, TftsrApp};
 pub use sanitise::{Command, QuickSanitise};

@@ -325,7 +325,7 @@ impl QuickSanitise {
 }
 
 /// One log line: its number, then plain text and clickable findings side by side.
-fn line_ui(
+pub(crate) fn line_ui(
     ui: &mut egui::Ui,
     review: &Review,
     line: usize,

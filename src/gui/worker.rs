@@ -7,6 +7,7 @@
 //! it asks egui to repaint.
 
 pub use super::worker_ai::{AiEvent, AiRequest, LogContext, NetworkSummary, ProviderSummary};
+pub use super::worker_issues::{IssueDetail, IssueEvent, IssueFields, IssueRequest};
 use crate::audit::Entry;
 use crate::input;
 use crate::keystore::{KeyStore, OsKeyring};
@@ -66,6 +67,8 @@ pub enum Request {
     },
     /// Providers, network settings, tests and questions.
     Ai(AiRequest),
+    /// Issues, their logs, chat and resolution.
+    Issue(IssueRequest),
 }
 
 /// What the worker (or a dialog thread) reports back.
@@ -107,6 +110,7 @@ pub enum Event {
         entries: Vec<Entry>,
     },
     Ai(AiEvent),
+    Issue(IssueEvent),
     Failed {
         id: RequestId,
         message: String,
@@ -131,6 +135,7 @@ impl std::fmt::Debug for Request {
             Request::VerifyAudit { .. } => "Request::VerifyAudit",
             Request::AuditPage { .. } => "Request::AuditPage",
             Request::Ai(_) => "Request::Ai",
+            Request::Issue(_) => "Request::Issue",
         })
     }
 }
@@ -146,6 +151,7 @@ impl std::fmt::Debug for Event {
             Event::Security { .. } => "Event::Security",
             Event::AuditPage { .. } => "Event::AuditPage",
             Event::Ai(_) => "Event::Ai",
+            Event::Issue(_) => "Event::Issue",
             Event::Failed { .. } => "Event::Failed",
             Event::Cancelled { .. } => "Event::Cancelled",
             Event::PickedOpen(_) => "Event::PickedOpen",
@@ -197,6 +203,7 @@ impl Worker {
                     store,
                     workspace: None,
                     prepared: None,
+                    pseudonyms: Default::default(),
                 };
                 for request in req_rx {
                     state.handle(request, &notifier);
@@ -250,6 +257,8 @@ pub(super) struct State {
     pub(super) workspace: Option<Workspace>,
     /// The last prepared (redacted) question, sent only as it was shown.
     pub(super) prepared: Option<(RequestId, crate::review::RedactedText)>,
+    /// Per-issue pseudonym maps for this session (kept in the store only when an issue asks).
+    pub(super) pseudonyms: std::collections::HashMap<String, crate::pii::Pseudonyms>,
 }
 
 impl State {
@@ -317,6 +326,7 @@ impl State {
             }
             Request::Unlock { id, passphrase } => n.send(self.unlock(id, passphrase)),
             Request::Ai(request) => self.handle_ai(request, n),
+            Request::Issue(request) => self.handle_issue(request, n),
             Request::Security { id } => n.send(self.security(id, false)),
             Request::VerifyAudit { id } => n.send(self.security(id, true)),
             Request::AuditPage { id, before, limit } => {
