@@ -2,6 +2,10 @@
 //! device, never more than the size cap, refusing binary content, decoding UTF-8 (lossily, with a
 //! flag) and UTF-16 with a byte-order mark.
 //!
+//! A UTF-8 byte-order mark is kept in the text: offsets into a UTF-8 file are then offsets into
+//! the file's own bytes, and a redacted copy starts with the same mark as the original. (The
+//! engine scans after the mark, so it never joins the first line's content.)
+//!
 //! Errors name the problem and never include file content.
 
 use std::fs::{File, OpenOptions};
@@ -126,8 +130,8 @@ fn read_capped(reader: impl Read, cap: u64) -> Result<Vec<u8>, InputError> {
     Ok(bytes)
 }
 
-/// Decodes log bytes: UTF-16 with a BOM, UTF-8 (BOM stripped), else lossy UTF-8. NUL bytes or a
-/// high share of control bytes in the first 8 KiB mean binary.
+/// Decodes log bytes: UTF-16 with a BOM, UTF-8 (a BOM kept, so offsets stay file offsets), else
+/// lossy UTF-8. NUL bytes or a high share of control bytes in the first 8 KiB mean binary.
 pub fn decode(bytes: Vec<u8>) -> Result<Loaded, InputError> {
     let input_bytes = bytes.len() as u64;
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
@@ -148,20 +152,10 @@ pub fn decode(bytes: Vec<u8>) -> Result<Loaded, InputError> {
     if looks_binary(body) {
         return Err(InputError::Binary);
     }
-    let had_bom = body.len() != bytes.len();
-    let (text, encoding) = match std::str::from_utf8(body) {
-        Ok(_) => {
-            let mut bytes = bytes;
-            if had_bom {
-                bytes.drain(..3);
-            }
-            (
-                String::from_utf8(bytes).expect("validated above"),
-                Encoding::Utf8,
-            )
-        }
-        Err(_) => (
-            String::from_utf8_lossy(body).into_owned(),
+    let (text, encoding) = match String::from_utf8(bytes) {
+        Ok(text) => (text, Encoding::Utf8),
+        Err(e) => (
+            String::from_utf8_lossy(e.as_bytes()).into_owned(),
             Encoding::Utf8Lossy,
         ),
     };
@@ -224,9 +218,14 @@ mod tests {
     }
 
     #[test]
-    fn utf8_bom_is_stripped() {
-        let l = decode(b"\xEF\xBB\xBFabc".to_vec()).unwrap();
-        assert_eq!(l.text, "abc");
+    fn utf8_bom_is_kept_so_offsets_are_file_offsets() {
+        let bytes = b"\xEF\xBB\xBFip 10.1.2.3".to_vec();
+        let l = decode(bytes.clone()).unwrap();
+        assert_eq!(l.encoding, Encoding::Utf8);
+        assert_eq!(l.text.as_bytes(), &bytes[..]);
+        let lossy = decode(b"\xEF\xBB\xBFok \xff".to_vec()).unwrap();
+        assert_eq!(lossy.encoding, Encoding::Utf8Lossy);
+        assert!(lossy.text.starts_with('\u{FEFF}'));
     }
 
     #[test]

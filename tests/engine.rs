@@ -421,3 +421,274 @@ proptest! {
         prop_assert!(out.ends_with(" retry=3\n"));
     }
 }
+
+/// Findings on a crafted line of `unit` repeated to about `len` bytes: every recognizer must stay
+/// linear. A quadratic walk (each `@` re-reading its whole token, each key its whole line) takes
+/// a minute or more on 1 MB even in release (the verifier measured 14.6 s on 400 KB of `a@`); a
+/// linear scan takes a fraction of a second in debug. No clock is read: a regression shows as a
+/// test that does not finish.
+fn scan_crafted(unit: &str, len: usize) -> Vec<Finding> {
+    let text = unit.repeat(len / unit.len() + 1);
+    let findings = Detector::builtin().scan(&text);
+    well_formed(&text, &findings);
+    findings
+}
+
+#[test]
+fn regression_d8_crafted_single_lines_scan_in_linear_time() {
+    const MB: usize = 1 << 20;
+    let aws_in_jwt = format!("eyJ{}", common::fake("AKIA", 16, common::UPPER_DIGITS));
+    let units: &[&str] = &[
+        "a@",
+        "a%40",
+        "http://a:b@",
+        "a.b://",
+        "password=",
+        "Password=;",
+        "PASSWORD=$A=",
+        "key=",
+        "sessionid=",
+        "cookie=",
+        "phone=",
+        "ssn=",
+        "name=",
+        "authorization=",
+        " -p -u",
+        "curl -u a:b ",
+        "mysqladmin password ",
+        "htpasswd -b ",
+        "net user ",
+        "ConvertTo-SecureString ",
+        "IDENTIFIED BY ",
+        "Hi ",
+        "a:1.2.3.4",
+        "a.com.-",
+        "pw=\"a pw='a ",
+        &aws_in_jwt,
+    ];
+    // Independent lines: scanned on all cores to keep the test cheap.
+    std::thread::scope(|scope| {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for chunk in units.chunks(units.len().div_ceil(workers)) {
+            scope.spawn(move || {
+                for unit in chunk {
+                    scan_crafted(unit, MB);
+                }
+            });
+        }
+    });
+    // Many lines of BEGIN and no END: one search for the END, not one per BEGIN.
+    let pem = scan_crafted("-----BEGIN PRIVATE KEY-----\n", 2 * MB);
+    assert!(!pem.is_empty() && pem.iter().all(|f| f.kind == PiiType::PrivateKey));
+    // The repeated key's value is the rest of the line: one finding, nothing left over.
+    let keys = scan_crafted("password=", MB);
+    assert_eq!(keys.len(), 1, "{:?}", &keys[..keys.len().min(3)]);
+    assert_eq!(keys[0].start, "password=".len());
+}
+
+#[test]
+fn regression_d3_ipv6_after_an_interface_name() {
+    assert_finds(
+        "v6(en0:2001:db8:1:2:3:4:5:6)",
+        PiiType::Ipv6,
+        "2001:db8:1:2:3:4:5:6",
+    );
+    assert_finds("if=eth0:2001:db8::5 up", PiiType::Ipv6, "2001:db8::5");
+    assert_finds(
+        "network changed: v6(en0:2607:f140:6000:8:c6b3:1ff:fecd:467f) DNS!",
+        PiiType::Ipv6,
+        "2607:f140:6000:8:c6b3:1ff:fecd:467f",
+    );
+    assert_finds(
+        "bond0:fe80::1ff:fe23:4567:890a",
+        PiiType::Ipv6,
+        "fe80::1ff:fe23:4567:890a",
+    );
+    // Words before colons that are no addresses: a C++-style name, a time, a fingerprint.
+    assert_clean("kernel[0]: en0::IO80211Interface::postMessage bssid changed");
+    assert_clean("at T13:44:02 and MD5:aa:bb:cc:dd:ee:ff:00:11 and std::vector");
+}
+
+#[test]
+fn regression_d4_internal_names_under_a_public_domain() {
+    assert_finds(
+        "Resolved MSRA-SA-39.fareast.corp.microsoft.com to /default-rack",
+        PiiType::Hostname,
+        "MSRA-SA-39.fareast.corp.microsoft.com",
+    );
+    assert_finds(
+        "host WKS-17.fareast.corp.microsoft.com up",
+        PiiType::Hostname,
+        "WKS-17.fareast.corp.microsoft.com",
+    );
+    // Public service names stay, also the CDN ones that look machine-like.
+    assert_clean(
+        "github.com www.google.com login.microsoftonline.com dev.azure.com api.github.com \
+         oimagea5.ydstatic.com:80 pagead2.googlesyndication.com yt3.ggpht.com",
+    );
+}
+
+#[test]
+fn regression_d5_email_as_url_userinfo() {
+    assert_finds(
+        "PROPFIND https://bob%40acme.com@dav.example.com/cal/",
+        PiiType::Email,
+        "bob%40acme.com",
+    );
+    assert_finds(
+        "PROPFIND https://alice@acme.com@dav.example.com/cal/",
+        PiiType::Email,
+        "alice@acme.com",
+    );
+    let out = common::redact_all("sync https://bob%40acme.com@dav.example.com/ ok");
+    assert_eq!(out, "sync https://[EMAIL]@dav.example.com/ ok");
+}
+
+#[test]
+fn regression_d6_password_keys_glued_to_other_words() {
+    for key in [
+        "PGPASSWORD",
+        "DBPASSWORD",
+        "dbpassword",
+        "adminpassword",
+        "ROOTPASSWORD",
+        "mailpass",
+        "PASSWORD1",
+        "password2",
+        "dbpwd",
+    ] {
+        assert_finds(
+            &format!("{key}=Fake-Pw7 next"),
+            PiiType::Password,
+            "Fake-Pw7",
+        );
+    }
+    assert_clean(
+        "passport=AB123456 bypass=on2 compass=north7 passthrough=enabled \
+         password_policy=strict password_expiry_days=90 OLDPWD=/srv/app",
+    );
+}
+
+#[test]
+fn regression_d7_cli_credentials() {
+    assert_finds(
+        "curl -u admin:Pw9 https://10.5.5.5/api",
+        PiiType::Password,
+        "Pw9",
+    );
+    assert_finds(
+        "curl --user admin:Pw10 https://example.com",
+        PiiType::Password,
+        "Pw10",
+    );
+    assert_finds(
+        "curl --user=admin:Pw11 -k https://example.com",
+        PiiType::Password,
+        "Pw11",
+    );
+    assert_finds(
+        "curl -s -u 'admin:Pw 12' https://example.com",
+        PiiType::Password,
+        "Pw 12",
+    );
+    assert_finds(
+        "mysqladmin -u root password NewPw123",
+        PiiType::Password,
+        "NewPw123",
+    );
+    let out = common::redact_all("curl -u admin:Pw9 https://10.5.5.5/api");
+    assert_eq!(out, "curl -u admin:[PASSWORD] https://[IPV4]/api");
+    // No colon: curl prompts, and the user name is no secret.
+    assert_clean("curl -u admin https://example.com and docker run -u 1000 img");
+}
+
+#[test]
+fn regression_d9_multi_line_spans_keep_the_line_count() {
+    let body = common::fake("", 64, common::ALNUM);
+    let text = format!(
+        "loaded key\n-----BEGIN RSA PRIVATE KEY-----\r\n{body}\r\n{body}\r\n-----END RSA PRIVATE KEY-----\r\ndone 10.1.2.3\n"
+    );
+    let findings = Detector::builtin().scan(&text);
+    let r = redact(
+        &text,
+        &findings,
+        &vec![true; findings.len()],
+        Mode::Pseudonym,
+        &mut Pseudonyms::new(),
+    )
+    .unwrap();
+    let out = r.text();
+    assert_eq!(out.lines().count(), text.lines().count());
+    assert_eq!(out.matches('\n').count(), text.matches('\n').count());
+    assert!(!out.contains(&body));
+    assert_eq!(out.lines().nth(5), Some("done [IPV4-1]"));
+    assert!(out.starts_with("loaded key\n[PRIVATE_KEY-1]\r\n[PRIVATE_KEY-1]\r\n"));
+    for span in r.spans() {
+        assert_eq!(&out[span.out_start..span.out_end], span.replacement);
+    }
+    let pem = &r.spans()[0];
+    assert_eq!(pem.kind, PiiType::PrivateKey);
+    assert_eq!(pem.replacement.matches('\n').count(), 3);
+}
+
+#[test]
+fn regression_d12_utf8_bom_is_kept_and_offsets_are_file_offsets() {
+    let file =
+        b"\xEF\xBB\xBFname,phone,city\nAna Lima,(415) 555-0134,Oslo\npassword: Fake-Pw7\n".to_vec();
+    let loaded = tftsr::input::decode(file.clone()).unwrap();
+    assert_eq!(
+        loaded.text.as_bytes(),
+        &file[..],
+        "the text is the file's bytes"
+    );
+    let findings = Detector::builtin().scan(&loaded.text);
+    let values: Vec<(PiiType, &[u8])> = findings
+        .iter()
+        .map(|f| (f.kind, &file[f.start..f.end]))
+        .collect();
+    // Offsets index the file itself; the CSV header on line 1 is still read after the mark.
+    assert!(
+        values.contains(&(PiiType::PersonName, &b"Ana Lima"[..])),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&(PiiType::Phone, &b"(415) 555-0134"[..])),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&(PiiType::Password, &b"Fake-Pw7"[..])),
+        "{values:?}"
+    );
+    let out = common::redact_all(&loaded.text);
+    assert!(
+        out.starts_with('\u{FEFF}'),
+        "the redacted copy keeps the mark"
+    );
+    // A key at the very start of a file with a mark is still a line key (YAML).
+    assert_finds(
+        "\u{FEFF}password: two words\n",
+        PiiType::Password,
+        "two words",
+    );
+}
+
+#[test]
+fn regression_d14_context_is_not_over_redacted() {
+    let out = common::redact_all(
+        "Set-Cookie: JSESSIONID=abc; Path=/; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Max-Age=3600; SameSite=Lax; HttpOnly; Secure",
+    );
+    assert_eq!(
+        out,
+        "Set-Cookie: JSESSIONID=[BEARER_TOKEN]; Path=/; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Max-Age=3600; SameSite=Lax; HttpOnly; Secure"
+    );
+    assert_clean(
+        "Skipping AppWindowToken{df0798e token=Token{78af589 ActivityRecord{3b04890 u0 com.x/.Y t761}}} -- going to hide",
+    );
+    assert_clean("cancel key=0|com.tencent.mm|4097|null|10112 done");
+    assert_clean("Bad activity token: android.os.BinderProxy@2bd79ce");
+    assert_clean("Priority: 20, Token: Token { kind: ContainerToken, service: }, ]");
+    // Real values after the same keys are still secrets.
+    assert_finds("token=Fake9tok3n", PiiType::ApiKey, "Fake9tok3n");
+    let key = common::fake("", 24, common::ALNUM);
+    assert_finds(&format!("key={key}"), PiiType::ApiKey, &key);
+}

@@ -158,14 +158,19 @@ impl Detector {
         text: &str,
         progress: &mut dyn FnMut(f32) -> ControlFlow<()>,
     ) -> Option<Vec<Finding>> {
-        let mut sink = Sink::new(text);
+        // A UTF-8 byte-order mark stays in the text (offsets are file offsets) but is no part of
+        // the first line: the recognizers read after it, so a CSV header or a `key:` on line 1
+        // still starts its line.
+        let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let body = &text[base..];
+        let mut sink = Sink::new(body);
         let passes: [(&Pass<'_>, f32); 6] = [
-            (&|s| self.tokens.scan(text, s), 0.10),
-            (&|s| self.keyed.scan(text, s), 0.30),
-            (&|s| self.network.scan(text, s), 0.70),
-            (&|s| self.numbers.scan(text, s), 0.85),
-            (&|s| self.identity.scan(text, s), 0.95),
-            (&|s| self.custom(text, s), 1.0),
+            (&|s| self.tokens.scan(body, s), 0.10),
+            (&|s| self.keyed.scan(body, s), 0.30),
+            (&|s| self.network.scan(body, s), 0.70),
+            (&|s| self.numbers.scan(body, s), 0.85),
+            (&|s| self.identity.scan(body, s), 0.95),
+            (&|s| self.custom(body, s), 1.0),
         ];
         progress(0.0).is_continue().then_some(())?;
         for (pass, done) in passes {
@@ -175,6 +180,11 @@ impl Detector {
         let candidates = sink
             .candidates
             .into_iter()
+            .map(|mut c| {
+                c.start += base;
+                c.end += base;
+                c
+            })
             .filter(|c| self.enabled[c.kind as usize])
             .filter(|c| {
                 self.allow.is_empty() || !self.allow.contains(&text[c.start..c.end].to_lowercase())

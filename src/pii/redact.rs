@@ -239,14 +239,12 @@ pub fn redact(
             continue;
         }
         out.push_str(&text[pos..f.start]);
-        let replacement = match mode {
+        let value = &text[f.start..f.end];
+        let one = match mode {
             Mode::Label => label(f.kind).to_string(),
-            Mode::Pseudonym => format!(
-                "[{}-{}]",
-                f.kind.label(),
-                pseudonyms.number(f.kind, &text[f.start..f.end])
-            ),
+            Mode::Pseudonym => format!("[{}-{}]", f.kind.label(), pseudonyms.number(f.kind, value)),
         };
+        let replacement = keep_lines(value, one);
         let out_start = out.len();
         out.push_str(&replacement);
         spans.push(ReplacedSpan {
@@ -261,6 +259,30 @@ pub fn redact(
     }
     out.push_str(&text[pos..]);
     Ok(Redacted { text: out, spans })
+}
+
+/// The replacement for `value`: `one` label, or, when the value spans lines (a PEM block), one
+/// label per non-empty line with the value's own line breaks (`\n` or `\r\n`) between them, so
+/// the output has as many lines as the input and line N still is line N.
+fn keep_lines(value: &str, one: String) -> String {
+    if !value.contains('\n') {
+        return one;
+    }
+    let mut out = String::with_capacity(value.len().min(4 * one.len()));
+    for piece in value.split_inclusive('\n') {
+        let (content, eol) = match piece.strip_suffix("\r\n") {
+            Some(c) => (c, "\r\n"),
+            None => match piece.strip_suffix('\n') {
+                Some(c) => (c, "\n"),
+                None => (piece, ""),
+            },
+        };
+        if !content.trim().is_empty() {
+            out.push_str(&one);
+        }
+        out.push_str(eol);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -305,6 +327,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.text(), "[HOSTNAME-1] [HOSTNAME-2] [HOSTNAME-1]");
+    }
+
+    #[test]
+    fn multi_line_spans_keep_their_line_breaks() {
+        let text = "a\n-----BEGIN X-----\r\nAAAA\n\n-----END X-----\nb";
+        let start = 2;
+        let end = text.len() - 2;
+        let r = redact(
+            text,
+            &[f(start, end, PiiType::PrivateKey)],
+            &[true],
+            Mode::Label,
+            &mut Pseudonyms::new(),
+        )
+        .unwrap();
+        let l = "[PRIVATE_KEY]";
+        assert_eq!(r.text(), format!("a\n{l}\r\n{l}\n\n{l}\nb"));
+        assert_eq!(r.text().lines().count(), text.lines().count());
+        let span = &r.spans()[0];
+        assert_eq!(&r.text()[span.out_start..span.out_end], span.replacement);
+        assert_eq!(span.out_end, r.text().len() - 2);
     }
 
     #[test]

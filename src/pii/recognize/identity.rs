@@ -98,8 +98,15 @@ impl Identity {
     }
 
     fn cued_names(&self, text: &str, sink: &mut Sink<'_>) {
+        let bytes = text.as_bytes();
         for m in self.cues.find_iter(text) {
-            let rest = &text[m.end()..line_end(text.as_bytes(), m.end())];
+            // A name is at most 80 bytes: read a little more than that, not the rest of the
+            // line, so a line of cues ("Hi Hi Hi …") stays linear.
+            let mut end = line_end(&bytes[..bytes.len().min(m.end() + 128)], m.end());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let rest = &text[m.end()..end];
             if let Some((len, words)) = person_name_len(rest)
                 && words >= 2
             {

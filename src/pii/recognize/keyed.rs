@@ -47,6 +47,8 @@ const CUES: &[&str] = &[
     " -p",
     "sshpass ",
     "net user ",
+    "curl ",
+    "mysqladmin ",
 ];
 
 pub(crate) struct Keyed {
@@ -64,6 +66,7 @@ impl Keyed {
 
     pub fn scan(&self, text: &str, sink: &mut Sink<'_>) {
         let bytes = text.as_bytes();
+        let mut memo = Memo::default();
         // Every `=` and `:` is a possible separator; the key is read backwards from it. Most are
         // rejected by the last word of the key without allocating.
         for sep in memchr::memchr2_iter(b'=', b':', bytes) {
@@ -77,7 +80,7 @@ impl Keyed {
             if !last_word_matters(last) || (last == b"id" && !id_key_matters(key)) {
                 continue;
             }
-            self.keyed_value(bytes, ks, ke, sink);
+            keyed_value(bytes, ks, ke, &mut memo, sink);
         }
         for m in self.cues.find_iter(bytes) {
             match CUES[m.pattern().as_usize()] {
@@ -96,32 +99,122 @@ impl Keyed {
                         ke += 1;
                     }
                     if bytes.get(ke) == Some(&b' ') {
-                        self.keyed_value(bytes, m.start(), ke, sink);
+                        keyed_value(bytes, m.start(), ke, &mut memo, sink);
                     }
                 }
                 "PASS " | "AUTH " => {
                     if before(bytes, m.start()).is_none_or(|b| !is_word(b)) {
-                        self.keyed_value(bytes, m.start(), m.end() - 1, sink);
+                        keyed_value(bytes, m.start(), m.end() - 1, &mut memo, sink);
                     }
                 }
-                cue => command_line(bytes, cue, m.start(), m.end(), sink),
+                cue => command_line(bytes, cue, m.start(), m.end(), &mut memo, sink),
             }
         }
     }
+}
 
-    fn keyed_value(&self, bytes: &[u8], ks: usize, ke: usize, sink: &mut Sink<'_>) {
-        // A path segment ("team/auth:1.2") or URL userinfo ("https://ci-token:…@") is no key.
-        if matches!(before(bytes, ks), Some(b'/' | b'\\')) {
-            return;
+/// What one scan remembers from one key to the next. Keys come in increasing order, and on a
+/// crafted line (`password=password=…`, `Password=;` ten thousand times) every key would
+/// otherwise re-read the rest of its line: quadratic time. With these, each byte is read a
+/// bounded number of times.
+#[derive(Default)]
+struct Memo {
+    /// `(from, end)`: every position in `from..=end` has its line end at `end`.
+    line: Option<(usize, usize)>,
+    /// The last [`unquoted_end`] and [`phone_end`] runs.
+    unquoted: Option<Run>,
+    phone: Option<Run>,
+    /// Cookie headers are read to the end of their line: a cookie key before this offset sits
+    /// inside a header already read.
+    cookie_until: usize,
+    /// `(line start, line end, names a user)` of the last ` -p` cue's line.
+    user_line: Option<(usize, usize, bool)>,
+}
+
+/// A value run: scanning from any position in `from..=end` (with the same line end and query
+/// flag) stops at `end`, since the stop test looks only at the bytes at and after the cursor.
+#[derive(Clone, Copy)]
+struct Run {
+    from: usize,
+    end: usize,
+    le: usize,
+    query: bool,
+}
+
+type EndFn = fn(&[u8], usize, usize, bool) -> usize;
+
+impl Memo {
+    fn line_end(&mut self, bytes: &[u8], i: usize) -> usize {
+        if let Some((from, end)) = self.line
+            && (from..=end).contains(&i)
+        {
+            return end;
         }
-        let Some(sep) = separator(bytes, ks, ke) else {
-            return;
-        };
-        let Some(class) = classify_key(bytes, ks, ke, sep.space_only) else {
-            return;
-        };
-        value_after(bytes, ks, sep, class, sink);
+        let end = line_end(bytes, i);
+        self.line = Some((i, end));
+        end
     }
+
+    fn run_end(
+        slot: &mut Option<Run>,
+        f: EndFn,
+        bytes: &[u8],
+        i: usize,
+        le: usize,
+        query: bool,
+    ) -> usize {
+        if let Some(r) = *slot
+            && r.le == le
+            && r.query == query
+            && (r.from..=r.end).contains(&i)
+        {
+            return r.end;
+        }
+        let end = f(bytes, i, le, query);
+        *slot = Some(Run {
+            from: i,
+            end,
+            le,
+            query,
+        });
+        end
+    }
+
+    fn unquoted_end(&mut self, bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
+        Self::run_end(&mut self.unquoted, unquoted_end, bytes, i, le, query)
+    }
+
+    fn phone_end(&mut self, bytes: &[u8], i: usize, le: usize, query: bool) -> usize {
+        Self::run_end(&mut self.phone, phone_end, bytes, i, le, query)
+    }
+
+    /// Whether the line around `i` also names a user (`-u`, `--user`), read once per line.
+    fn line_names_user(&mut self, bytes: &[u8], i: usize) -> bool {
+        if let Some((ls, le, yes)) = self.user_line
+            && (ls..=le).contains(&i)
+        {
+            return yes;
+        }
+        let (ls, le) = (line_start(bytes, i), self.line_end(bytes, i));
+        let line = &bytes[ls..le];
+        let yes = memmem::find(line, b" -u").is_some() || memmem::find(line, b"--user").is_some();
+        self.user_line = Some((ls, le, yes));
+        yes
+    }
+}
+
+fn keyed_value(bytes: &[u8], ks: usize, ke: usize, memo: &mut Memo, sink: &mut Sink<'_>) {
+    // A path segment ("team/auth:1.2") or URL userinfo ("https://ci-token:…@") is no key.
+    if matches!(before(bytes, ks), Some(b'/' | b'\\')) {
+        return;
+    }
+    let Some(sep) = separator(bytes, ks, ke) else {
+        return;
+    };
+    let Some(class) = classify_key(bytes, ks, ke, sep.space_only) else {
+        return;
+    };
+    value_after(bytes, ks, sep, class, memo, sink);
 }
 
 /// The key that ends before a separator at `sep`: `password=`, `"password": `, `\"pw\":`.
@@ -138,11 +231,15 @@ fn key_before(bytes: &[u8], sep: usize) -> Option<(usize, usize)> {
             j -= 1;
         }
     }
-    // Every key worth reading ends in a letter: rejects timestamps ("12:45:29") at once.
+    let ke = j;
+    // Every key worth reading ends in a letter, or in a letter and a few digits (`PASSWORD1`):
+    // rejects timestamps ("12:45:29") at once.
+    while j > 0 && bytes[j - 1].is_ascii_digit() && ke - j < 3 {
+        j -= 1;
+    }
     if j == 0 || !bytes[j - 1].is_ascii_alphabetic() {
         return None;
     }
-    let ke = j;
     while j > 0 && key_byte(bytes[j - 1]) && ke - j < 64 {
         j -= 1;
     }
@@ -183,84 +280,176 @@ fn id_key_matters(key: &[u8]) -> bool {
 
 /// Last words `classify_key` may accept: a cheap filter before it allocates.
 fn last_word_matters(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"password"
-            | b"passwd"
-            | b"pass"
-            | b"pwd"
-            | b"pw"
-            | b"passphrase"
-            | b"passcode"
-            | b"pword"
-            | b"pswd"
-            | b"passw"
-            | b"authorization"
-            | b"auth"
-            | b"token"
-            | b"apikey"
-            | b"secret"
-            | b"credential"
-            | b"credentials"
-            | b"authtoken"
-            | b"accesstoken"
-            | b"secretkey"
-            | b"privatekey"
-            | b"sessionid"
-            | b"jsessionid"
-            | b"phpsessid"
-            | b"sessid"
-            | b"signature"
-            | b"sig"
-            | b"sid"
-            | b"id"
-            | b"key"
-            | b"cookie"
-            | b"ssn"
-            | b"taxid"
-            | b"number"
-            | b"phone"
-            | b"telephone"
-            | b"tel"
-            | b"mobile"
-            | b"cell"
-            | b"fax"
-            | b"msisdn"
-            | b"phonenumber"
-            | b"name"
-            | b"fullname"
-            | b"firstname"
-            | b"lastname"
-            | b"surname"
-            | b"displayname"
-            | b"givenname"
-            | b"familyname"
-            | b"cardholder"
-            | b"author"
-            | b"holder"
-            | b"assignee"
-            | b"reporter"
-            | b"requester"
-            | b"requestor"
-            | b"approver"
-            | b"manager"
-            | b"owner"
-            | b"recipient"
-            | b"technician"
-    )
+    is_password_word(w)
+        || matches!(
+            w,
+            b"authorization"
+                | b"auth"
+                | b"token"
+                | b"apikey"
+                | b"secret"
+                | b"credential"
+                | b"credentials"
+                | b"authtoken"
+                | b"accesstoken"
+                | b"secretkey"
+                | b"privatekey"
+                | b"sessionid"
+                | b"jsessionid"
+                | b"phpsessid"
+                | b"sessid"
+                | b"signature"
+                | b"sig"
+                | b"sid"
+                | b"id"
+                | b"key"
+                | b"cookie"
+                | b"ssn"
+                | b"taxid"
+                | b"number"
+                | b"phone"
+                | b"telephone"
+                | b"tel"
+                | b"mobile"
+                | b"cell"
+                | b"fax"
+                | b"msisdn"
+                | b"phonenumber"
+                | b"name"
+                | b"fullname"
+                | b"firstname"
+                | b"lastname"
+                | b"surname"
+                | b"displayname"
+                | b"givenname"
+                | b"familyname"
+                | b"cardholder"
+                | b"author"
+                | b"holder"
+                | b"assignee"
+                | b"reporter"
+                | b"requester"
+                | b"requestor"
+                | b"approver"
+                | b"manager"
+                | b"owner"
+                | b"recipient"
+                | b"technician"
+        )
+}
+
+/// Password words, also glued to a prefix or followed by digits as environment variables and
+/// configs spell them: `PGPASSWORD`, `dbpassword`, `ROOTPASSWORD`, `PASSWORD1`, `mailpass`,
+/// `dbpwd2`. The long words take any prefix; the short `pass`/`pwd`/`pw` only a known one, since
+/// `bypass`, `compass`, `passport` and `OLDPWD` are no passwords. `w` is lower-case.
+fn is_password_word(w: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"password",
+        b"passwd",
+        b"pass",
+        b"pwd",
+        b"pw",
+        b"passphrase",
+        b"passcode",
+        b"pword",
+        b"pswd",
+        b"passw",
+    ];
+    const LONG: &[&[u8]] = &[b"password", b"passwd", b"passphrase", b"passcode"];
+    const SHORT: &[&[u8]] = &[b"pass", b"pwd", b"pw"];
+    /// What a short password word is glued to: a service, an account or a role.
+    const PREFIXES: &[&[u8]] = &[
+        b"db",
+        b"pg",
+        b"psql",
+        b"mysql",
+        b"sql",
+        b"mssql",
+        b"ora",
+        b"oracle",
+        b"mongo",
+        b"redis",
+        b"ldap",
+        b"smtp",
+        b"mail",
+        b"imap",
+        b"pop",
+        b"pop3",
+        b"ftp",
+        b"sftp",
+        b"ssh",
+        b"vnc",
+        b"rdp",
+        b"wifi",
+        b"wlan",
+        b"vpn",
+        b"proxy",
+        b"http",
+        b"web",
+        b"api",
+        b"app",
+        b"svc",
+        b"root",
+        b"admin",
+        b"user",
+        b"usr",
+        b"login",
+        b"master",
+        b"sudo",
+        b"sys",
+        b"my",
+        b"new",
+        b"old",
+        b"cur",
+        b"default",
+        b"initial",
+        b"tmp",
+        b"temp",
+        b"bind",
+        b"keystore",
+        b"truststore",
+        b"store",
+        b"key",
+        b"rabbit",
+        b"amqp",
+        b"kafka",
+        b"jdbc",
+        b"auth",
+        b"sa",
+        b"db2",
+        b"enc",
+    ];
+    let digits = w.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let w = &w[..w.len() - digits];
+    if w.is_empty() || w == b"htpasswd" {
+        return false;
+    }
+    WORDS.contains(&w)
+        || LONG.iter().any(|l| w.ends_with(l))
+        || SHORT
+            .iter()
+            .any(|s| w.strip_suffix(*s).is_some_and(|p| PREFIXES.contains(&p)))
 }
 
 /// Passwords given to commands: `htpasswd -b FILE USER PW`, `ConvertTo-SecureString 'pw'`,
-/// `IDENTIFIED BY 'pw'`, `sshpass -p pw`, `net user NAME PW`, and `-p` of mysql/docker login.
-fn command_line(bytes: &[u8], cue: &str, start: usize, end: usize, sink: &mut Sink<'_>) {
-    let le = line_end(bytes, end);
+/// `IDENTIFIED BY 'pw'`, `sshpass -p pw`, `net user NAME PW`, `curl -u USER:PW`,
+/// `mysqladmin … password PW`, and `-p` of mysql/docker login.
+fn command_line(
+    bytes: &[u8],
+    cue: &str,
+    start: usize,
+    end: usize,
+    memo: &mut Memo,
+    sink: &mut Sink<'_>,
+) {
+    let le = memo.line_end(bytes, end);
     let lower = cue.to_ascii_lowercase();
     if lower.starts_with("htpasswd") {
         if before(bytes, start).is_some_and(is_word) {
             return;
         }
         // htpasswd [-flags] FILE USER PASSWORD, with a `b` flag: the third argument.
-        let args: Vec<(usize, usize)> = words(bytes, end, le);
+        let args: Vec<(usize, usize)> = words(bytes, end, le, 12);
         let batch = args
             .iter()
             .take_while(|(s, _)| bytes[*s] == b'-')
@@ -275,11 +464,13 @@ fn command_line(bytes: &[u8], cue: &str, start: usize, end: usize, sink: &mut Si
         || lower.starts_with("sshpass")
     {
         let mut i = end;
-        let rest = bytes[i..le].to_ascii_lowercase();
-        if lower.starts_with("convertto") && rest.starts_with(b"-string ") {
+        // Only the next word matters: lower-casing the whole rest of the line for every cue
+        // would be quadratic on a line of cues.
+        let rest = &bytes[i..le.min(i + 9)];
+        if lower.starts_with("convertto") && rest.eq_ignore_ascii_case(b"-string ") {
             i += 8;
         }
-        if lower.starts_with("identified") && rest.starts_with(b"password ") {
+        if lower.starts_with("identified") && rest.eq_ignore_ascii_case(b"password ") {
             i += 9;
         }
         if lower.starts_with("sshpass") {
@@ -296,16 +487,33 @@ fn command_line(bytes: &[u8], cue: &str, start: usize, end: usize, sink: &mut Si
         }
     } else if lower.starts_with("net") {
         // net user NAME PASSWORD
-        let args = words(bytes, end, le);
+        let args = words(bytes, end, le, 2);
         if args.len() >= 2 && bytes[args[1].0] != b'/' && bytes[args[1].0] != b'*' {
             sink.push(args[1].0, args[1].1, PiiType::Password);
+        }
+    } else if lower.starts_with("curl") {
+        if before(bytes, start).is_none_or(|b| !is_word(b)) {
+            curl_user(bytes, end, le, sink);
+        }
+    } else if lower.starts_with("mysqladmin") {
+        // mysqladmin [options] password NEW: the word after `password`.
+        if before(bytes, start).is_some_and(is_word) {
+            return;
+        }
+        let args = words(bytes, end, le, 16);
+        if let Some(w) = args
+            .windows(2)
+            .find(|w| bytes[w[0].0..w[0].1].eq_ignore_ascii_case(b"password"))
+            && let Some((s, e)) = token_at(bytes, w[1].0, le)
+            && bytes[s] != b'-'
+            && !is_placeholder(&bytes[s..e])
+        {
+            sink.push(s, e, PiiType::Password);
         }
     } else {
         // `-p` (password) of mysql, docker login and friends: only on a line that also names a
         // user (`-u`), so `ssh -p 2222` and `docker run -p 80:80` stay.
-        let ls = line_start(bytes, start);
-        let line = &bytes[ls..le];
-        if memmem::find(line, b" -u").is_none() && memmem::find(line, b"--user").is_none() {
+        if !memo.line_names_user(bytes, start) {
             return;
         }
         let mut i = end;
@@ -337,11 +545,46 @@ fn is_flag_letter_run(bytes: &[u8], i: usize) -> bool {
     j > i && bytes[i..j].iter().all(u8::is_ascii_lowercase)
 }
 
-/// Whitespace-separated words in `[from, to)`.
-fn words(bytes: &[u8], from: usize, to: usize) -> Vec<(usize, usize)> {
+/// `curl -u USER:PW`, `--user USER:PW`, `--user=USER:PW`, `-uUSER:PW` (and the proxy forms
+/// `-U`, `--proxy-user`): the password after the first colon. Without a colon curl prompts, and
+/// the user name alone stays.
+fn curl_user(bytes: &[u8], from: usize, le: usize, sink: &mut Sink<'_>) {
+    let args = words(bytes, from, le, 32);
+    for (n, &(s, e)) in args.iter().enumerate() {
+        let w = &bytes[s..e];
+        let value_start = if matches!(w, b"-u" | b"-U" | b"--user" | b"--proxy-user") {
+            match args.get(n + 1) {
+                Some(next) => next.0,
+                None => continue,
+            }
+        } else if let Some(p) = [&b"--user="[..], b"--proxy-user="]
+            .iter()
+            .find(|p| w.starts_with(p))
+        {
+            s + p.len()
+        } else if w.len() > 2 && (w.starts_with(b"-u") || w.starts_with(b"-U")) {
+            s + 2
+        } else {
+            continue;
+        };
+        let Some((vs, ve)) = token_at(bytes, value_start, le) else {
+            continue;
+        };
+        if let Some(colon) = memchr::memchr(b':', &bytes[vs..ve])
+            && vs + colon + 1 < ve
+            && !is_placeholder(&bytes[vs + colon + 1..ve])
+        {
+            sink.push(vs + colon + 1, ve, PiiType::Password);
+        }
+    }
+}
+
+/// The first `max` whitespace-separated words in `[from, to)`: commands need only their first
+/// few arguments, and the bound keeps a line of repeated commands linear.
+fn words(bytes: &[u8], from: usize, to: usize, max: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = from;
-    while i < to {
+    while i < to && out.len() < max {
         while i < to && bytes[i].is_ascii_whitespace() {
             i += 1;
         }
@@ -503,8 +746,7 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
         return Some(KeyClass::AwsKeyId);
     }
     let class = match last {
-        "password" | "passwd" | "pass" | "pwd" | "pw" | "passphrase" | "passcode" | "pword"
-        | "pswd" | "passw" => KeyClass::Password,
+        w if is_password_word(w.as_bytes()) => KeyClass::Password,
         "authorization" | "auth" => KeyClass::Auth,
         "token" | "apikey" | "secret" | "credential" | "credentials" | "authtoken"
         | "accesstoken" | "secretkey" | "privatekey" => KeyClass::Secret,
@@ -602,8 +844,12 @@ fn classify_key(bytes: &[u8], ks: usize, ke: usize, space_only: bool) -> Option<
         | "recipient" | "technician" => KeyClass::RoleName,
         _ => return None,
     };
-    // `PWD=/home/alice` is sudo's working directory, not a password.
-    if key == b"PWD" && bytes.get(ke + 1) == Some(&b'/') {
+    // `PWD=/home/alice` is sudo's working directory (and `OLDPWD=` the shell's), not a password.
+    if key.len() >= 3
+        && key[key.len() - 3..].eq_ignore_ascii_case(b"pwd")
+        && key.iter().all(u8::is_ascii_uppercase)
+        && bytes.get(ke + 1) == Some(&b'/')
+    {
         return None;
     }
     Some(class)
@@ -622,8 +868,15 @@ fn two_word_name_key(bytes: &[u8], ks: usize) -> Option<String> {
 }
 
 /// Reads the value after the separator and pushes it with the type the key implies.
-fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &mut Sink<'_>) {
-    let le = line_end(bytes, sep.value_start);
+fn value_after(
+    bytes: &[u8],
+    ks: usize,
+    sep: Separator,
+    class: KeyClass,
+    memo: &mut Memo,
+    sink: &mut Sink<'_>,
+) {
+    let le = memo.line_end(bytes, sep.value_start);
     let i = sep.value_start;
     if i >= le {
         return;
@@ -636,13 +889,13 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
         None => {
             let e = match class {
                 KeyClass::Auth | KeyClass::Cookie | KeyClass::Name | KeyClass::RoleName => le,
-                KeyClass::Phone => phone_end(bytes, i, le, sep.query),
+                KeyClass::Phone => memo.phone_end(bytes, i, le, sep.query),
                 KeyClass::Password | KeyClass::Secret | KeyClass::AwsSecret
                     if sep.line_key && !sep.space_only =>
                 {
                     trim_end(bytes, i, le)
                 }
-                _ => unquoted_end(bytes, i, le, sep.query),
+                _ => memo.unquoted_end(bytes, i, le, sep.query),
             };
             (i, e)
         }
@@ -652,8 +905,13 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
     }
     let value = &bytes[vs..ve];
     match class {
-        KeyClass::Auth => auth_value(bytes, vs, ve, sep.query, sink),
-        KeyClass::Cookie => cookie_values(bytes, vs, ve, sink),
+        KeyClass::Auth => auth_value(bytes, vs, ve, sep.query, memo, sink),
+        KeyClass::Cookie => {
+            if vs >= memo.cookie_until {
+                cookie_values(bytes, vs, ve, sink);
+                memo.cookie_until = ve;
+            }
+        }
         KeyClass::Name => {
             if let Some((s, e)) = name_value(bytes, vs, ve, 1) {
                 sink.push(s, e, PiiType::PersonName);
@@ -664,6 +922,10 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
                 sink.push(s, e, PiiType::PersonName);
             }
         }
+        // SSNs and phones are short: a longer value is something else (and the bound keeps a
+        // line of `ssn=ssn=…` from being decoded once per key).
+        KeyClass::Ssn if value.len() > 16 => {}
+        KeyClass::Phone if value.len() > 64 => {}
         KeyClass::Ssn => {
             let digits: String = value
                 .iter()
@@ -690,17 +952,21 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
         _ => {
             // `$cred` is a variable after most keys, but after a password key it may be a
             // password that starts with '$': only upper-case `$VAR` is taken as a variable there.
+            // (Read only for placeholders, which are short runs of word bytes.)
             let lower_var =
-                value.starts_with(b"$") && value[1..].iter().any(u8::is_ascii_lowercase);
-            if is_placeholder(value) && !(class == KeyClass::Password && lower_var) {
+                || value.starts_with(b"$") && value[1..].iter().any(u8::is_ascii_lowercase);
+            if is_placeholder(value) && !(class == KeyClass::Password && lower_var()) {
                 return;
             }
-            if matches!(class, KeyClass::Ambiguous)
-                && (!looks_random(&String::from_utf8_lossy(value)) || value.starts_with(b"0x"))
-            {
+            if matches!(class, KeyClass::Ambiguous) && !ambiguous_value_is_secret(value) {
                 return;
             }
             if matches!(class, KeyClass::Secret) && value.len() < 3 {
+                return;
+            }
+            if matches!(class, KeyClass::Secret | KeyClass::Ambiguous)
+                && is_object_dump(bytes, vs, ve)
+            {
                 return;
             }
             let kind = match class {
@@ -718,6 +984,49 @@ fn value_after(bytes: &[u8], ks: usize, sep: Separator, class: KeyClass, sink: &
             sink.push(vs, ve, kind);
         }
     }
+}
+
+/// After an ambiguous key (`key=`, `sessionid=`) a value counts only when it looks random,
+/// judged on its first 256 bytes: enough to tell, and bounded so a line of `key=key=…` stays
+/// linear. Fields joined by `|` are a record (`key=0|com.tencent.mm|4097|null|10112`, Android's
+/// pending-intent keys), not a token; `0x…` is a counter.
+fn ambiguous_value_is_secret(value: &[u8]) -> bool {
+    let head = &value[..value.len().min(256)];
+    !value.starts_with(b"0x")
+        && !head.contains(&b'|')
+        && looks_random(&String::from_utf8_lossy(head))
+}
+
+/// A printed object rather than a credential, after a token or key name: Java's identity form
+/// `android.os.BinderProxy@2bd79ce`, Android's `Token{78af589 ActivityRecord{…}}`, and a
+/// structure dump that opens after a type name (Hadoop's `Token: Token { kind: … }`). The class
+/// name must be capitalised and the identity 1-8 hex digits, as `Object.toString` prints it.
+/// Password keys are exempt: a password is redacted whatever its shape.
+fn is_object_dump(bytes: &[u8], vs: usize, ve: usize) -> bool {
+    let v = &bytes[vs..ve];
+    let n = v
+        .iter()
+        .position(|b| !(is_word(*b) || matches!(b, b'.' | b'$')))
+        .unwrap_or(v.len());
+    let class = v[..n].rsplit(|b| *b == b'.').next().unwrap_or_default();
+    if !class.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
+    // What follows the type name, also past the value's end (`Token { kind: …` ends the value
+    // at the blank).
+    let rest = &bytes[vs + n..bytes.len().min(vs + n + 12)];
+    if rest.starts_with(b" {") || rest.starts_with(b"{ ") {
+        return true;
+    }
+    if !matches!(rest.first(), Some(b'{' | b'@')) {
+        return false;
+    }
+    let id = &rest[1..];
+    let hex_len = id.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    (1..=8).contains(&hex_len)
+        && id[hex_len..]
+            .first()
+            .is_none_or(|b| matches!(b, b'}' | b' ' | b'\n' | b'\r' | b','))
 }
 
 /// A quoted value at `i` (`"…"`, `'…'`, `` `…` `` or JSON-escaped `\"…\"`), without its quotes.
@@ -870,7 +1179,14 @@ fn is_placeholder(v: &[u8]) -> bool {
 }
 
 /// `Authorization: Bearer xyz` → `xyz`, typed as JWT when it is one.
-fn auth_value(bytes: &[u8], vs: usize, ve: usize, query: bool, sink: &mut Sink<'_>) {
+fn auth_value(
+    bytes: &[u8],
+    vs: usize,
+    ve: usize,
+    query: bool,
+    memo: &mut Memo,
+    sink: &mut Sink<'_>,
+) {
     let mut s = vs;
     let mut word_end = s;
     while word_end < ve && bytes[word_end].is_ascii_alphabetic() {
@@ -899,7 +1215,7 @@ fn auth_value(bytes: &[u8], vs: usize, ve: usize, query: bool, sink: &mut Sink<'
     let e = if scheme.as_slice() == b"digest" {
         ve
     } else {
-        unquoted_end(bytes, s, ve, query)
+        memo.unquoted_end(bytes, s, ve, query)
     };
     if s >= e || is_placeholder(&bytes[s..e]) {
         return;
@@ -914,41 +1230,73 @@ fn auth_value(bytes: &[u8], vs: usize, ve: usize, query: bool, sink: &mut Sink<'
     sink.push(s, e, kind);
 }
 
-/// `Cookie: a=1; sid=xyz` → each value.
+/// `Cookie: a=1; sid=xyz` → each value. `Set-Cookie` attributes (`Path=/`, `Expires=…`,
+/// `SameSite=Lax`) describe the cookie and are kept as context; only the values are secrets.
 fn cookie_values(bytes: &[u8], vs: usize, ve: usize, sink: &mut Sink<'_>) {
     let mut i = vs;
     while i < ve {
         let Some(eq) = memchr::memchr(b'=', &bytes[i..ve]) else {
             break;
         };
-        let s = i + eq + 1;
-        let mut e = s;
-        while e < ve && !matches!(bytes[e], b';' | b' ' | b'"' | b'\'') {
-            e += 1;
+        let name_end = i + eq;
+        let s = name_end + 1;
+        if is_cookie_attribute(&bytes[i..name_end]) {
+            // An attribute value may hold spaces ("Expires=Wed, 21 Oct 2015 07:28:00 GMT"):
+            // it runs to the next ';'.
+            i = memchr::memchr(b';', &bytes[s..ve]).map_or(ve, |p| s + p);
+        } else {
+            let mut e = s;
+            while e < ve && !matches!(bytes[e], b';' | b' ' | b'"' | b'\'') {
+                e += 1;
+            }
+            if e > s && !is_placeholder(&bytes[s..e]) {
+                sink.push(s, e, PiiType::BearerToken);
+            }
+            i = e;
         }
-        if e > s && !is_placeholder(&bytes[s..e]) {
-            sink.push(s, e, PiiType::BearerToken);
-        }
-        i = e;
         while i < ve && matches!(bytes[i], b';' | b' ') {
             i += 1;
         }
-        // Attributes of Set-Cookie (Path=/, Domain=…) are not values worth hiding, but hiding them
-        // costs nothing; stop only at the end of the header.
     }
+}
+
+/// The attribute names of RFC 6265 `Set-Cookie` (plus the common extensions), in any case.
+fn is_cookie_attribute(name: &[u8]) -> bool {
+    const ATTRIBUTES: &[&[u8]] = &[
+        b"path",
+        b"domain",
+        b"expires",
+        b"max-age",
+        b"samesite",
+        b"secure",
+        b"httponly",
+        b"priority",
+        b"partitioned",
+        b"version",
+        b"comment",
+    ];
+    let name = name.trim_ascii();
+    ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(name))
 }
 
 /// A person name value: see [`person_name_len`].
 fn name_value(bytes: &[u8], vs: usize, ve: usize, min_words: usize) -> Option<(usize, usize)> {
-    let text = std::str::from_utf8(&bytes[vs..ve]).ok()?;
+    // A name is at most 80 bytes; reading a little more gives the same answer (a word cut at
+    // the bound ends past 80 and is refused either way) and keeps a line of keys linear.
+    let mut cut = ve.min(vs + 128);
+    while cut > vs && cut < bytes.len() && (bytes[cut] & 0xC0) == 0x80 {
+        cut -= 1;
+    }
+    let text = std::str::from_utf8(&bytes[vs..cut]).ok()?;
     let (len, words) = person_name_len(text)?;
     (words >= min_words).then_some((vs, vs + len))
 }
 
 /// Whether a `password=`/`pwd=` key sits in a JDBC, ADO.NET or ODBC connection string.
 fn in_connection_string(bytes: &[u8], ks: usize) -> bool {
-    let ls = line_start(bytes, ks);
-    let from = ks.saturating_sub(256).max(ls);
+    // Only the 256 bytes before the key are read, so only they are searched for the line start.
+    let window = ks.saturating_sub(256);
+    let from = memchr::memrchr(b'\n', &bytes[window..ks]).map_or(window, |p| window + p + 1);
     let raw = &bytes[from..ks];
     // ADO.NET/ODBC strings separate their keys with ';', JDBC URLs start with "jdbc:".
     if memchr::memchr(b';', raw).is_none() && memmem::find(raw, b"jdbc:").is_none() {

@@ -62,6 +62,39 @@ const INTERNAL_HINTS: &[&str] = &[
     "ops",
     "compute",
 ];
+/// Labels that mark a name as internal even under a public service's domain: the company's own
+/// network (`*.corp.microsoft.com`, `*.internal.google.com`), never a public service name.
+const CORPORATE_HINTS: &[&str] = &[
+    "corp", "corpnet", "internal", "intranet", "intra", "lan", "priv", "private", "dmz", "mgmt",
+];
+/// Content delivery and advertising domains: their host names carry numbers (`yt3.ggpht.com`,
+/// `pagead2.googlesyndication.com`) that look machine-like but name public servers.
+const PUBLIC_CDN_DOMAINS: &[&str] = &[
+    "ggpht.com",
+    "googlesyndication.com",
+    "googleadservices.com",
+    "doubleclick.net",
+    "googlevideo.com",
+    "gvt1.com",
+    "gvt2.com",
+    "ytimg.com",
+    "ydstatic.com",
+    "youdao.com",
+    "sogoucdn.com",
+    "baidustatic.com",
+    "qpic.cn",
+    "gtimg.cn",
+    "gtimg.com",
+    "alicdn.com",
+    "akamaihd.net",
+    "edgekey.net",
+    "edgesuite.net",
+    "fastly.net",
+    "jsdelivr.net",
+    "dropboxstatic.com",
+    "evernote.com",
+    "githubapp.com",
+];
 /// Registrable domains of public services: names under them are not personal data.
 const PUBLIC_DOMAINS: &[&str] = &[
     "google.com",
@@ -221,7 +254,8 @@ fn name_start(bytes: &[u8], p: usize) -> usize {
     let label = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     let mut s = p;
     loop {
-        while s > 0 && label(bytes[s - 1]) {
+        // Bounded like the whole name, so one huge label is not re-read for every dot after it.
+        while s > 0 && label(bytes[s - 1]) && p - s < 254 {
             s -= 1;
         }
         if s >= 2 && bytes[s - 1] == b'.' && label(bytes[s - 2]) && p - s < 253 {
@@ -255,10 +289,14 @@ fn colon_token(bytes: &[u8], p: usize, sink: &mut Sink<'_>) -> usize {
     while e > p + 1 && bytes[e - 1] == b'.' {
         e -= 1; // sentence end: "from fe80::1."
     }
-    // Inside a longer word ("SHA256:…", "T13:44:02"), or glued to one.
-    if before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.')
-        || at(bytes, e).is_some_and(word_byte)
-    {
+    // Glued to a word after: part of something longer ("en0::IO80211Interface").
+    if at(bytes, e).is_some_and(word_byte) {
+        return resume;
+    }
+    // Inside a longer word ("SHA256:…", "T13:44:02"), or an interface name before an address
+    // ("en0:2607:f140::1", "eth0:fe80::1").
+    if before(bytes, s).is_some_and(|b| word_byte(b) || b == b'.') {
+        ipv6_after_ifname(bytes, s, p, e, sink);
         return resume;
     }
     let tok = &bytes[s..e];
@@ -355,10 +393,36 @@ fn mac_run(bytes: &[u8], s: usize, e: usize, sink: &mut Sink<'_>) {
     }
 }
 
-fn ipv6_candidate(bytes: &[u8], s: usize, mut e: usize, sink: &mut Sink<'_>) {
+/// `NAME:ADDR` where `NAME` ends in the hex bytes before the colon at `p` (`en0:2001:db8::5`,
+/// macOS's `v6(en0:2607:f140:6000:8:c6b3:1ff:fecd:467f)`): the address after the colon, when the
+/// name is one short word and the rest is a strong IPv6 shape — `::` or seven colons — and not
+/// a run of hex pairs (`MD5:aa:bb:…` is a fingerprint).
+fn ipv6_after_ifname(bytes: &[u8], s: usize, p: usize, e: usize, sink: &mut Sink<'_>) {
+    let mut name = s;
+    while name > 0 && bytes[name - 1].is_ascii_alphanumeric() && p - name <= 15 {
+        name -= 1;
+    }
+    let name_ok = p - name <= 15
+        && bytes[name].is_ascii_alphabetic()
+        && before(bytes, name).is_none_or(|b| !(word_byte(b) || matches!(b, b'.' | b':' | b'-')));
+    let rest = &bytes[p + 1..e];
+    let colons = memchr::memchr_iter(b':', rest).count();
+    let strong =
+        memmem::find(rest, b"::").is_some() || colons >= 7 || (colons >= 6 && rest.contains(&b'.'));
+    if name_ok && strong && !is_pair_run(rest, b':') {
+        ipv6_tail(bytes, p + 1, e, sink);
+    }
+}
+
+fn ipv6_candidate(bytes: &[u8], s: usize, e: usize, sink: &mut Sink<'_>) {
     if before(bytes, s).is_some_and(|b| b == b':' || b == b'.') {
         return;
     }
+    ipv6_tail(bytes, s, e, sink);
+}
+
+/// The checks after the start of an IPv6 candidate: what follows it, then the parser.
+fn ipv6_tail(bytes: &[u8], s: usize, mut e: usize, sink: &mut Sink<'_>) {
     if at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return;
     }
@@ -467,9 +531,11 @@ fn is_version_context(bytes: &[u8], start: usize) -> bool {
     if before(bytes, start) == Some(b':') {
         let mut j = start - 1;
         let mut saw_slash = false;
+        // Image references are short; the bound keeps `a:1.2.3.4:1.2.3.4:…` linear.
         while j > 0
             && !bytes[j - 1].is_ascii_whitespace()
             && !matches!(bytes[j - 1], b'"' | b'\'' | b'=')
+            && start - j < 256
         {
             j -= 1;
             if bytes[j] == b'/' {
@@ -528,17 +594,21 @@ pub(crate) fn host_is_internal(name: &str) -> bool {
     } else {
         2
     };
-    let domain = labels[labels.len() - sld_len..].join(".");
-    if PUBLIC_DOMAINS.contains(&domain.as_str()) {
-        return false;
-    }
     let sub = &labels[..labels.len() - sld_len];
     if sub.is_empty() {
         return false;
     }
-    let hinted = sub
-        .iter()
-        .any(|l| INTERNAL_HINTS.contains(l) || l.split('-').any(|p| INTERNAL_HINTS.contains(&p)));
+    let has = |hints: &[&str]| {
+        sub.iter()
+            .any(|l| hints.contains(l) || l.split('-').any(|p| hints.contains(&p)))
+    };
+    let domain = labels[labels.len() - sld_len..].join(".");
+    if PUBLIC_DOMAINS.contains(&domain.as_str()) || PUBLIC_CDN_DOMAINS.contains(&domain.as_str()) {
+        // A public company's own network: `WKS-17.fareast.corp.microsoft.com` is a machine,
+        // `dev.azure.com` and `test.github.com` are services, so only the unambiguous hints count.
+        return has(CORPORATE_HINTS);
+    }
+    let hinted = has(INTERNAL_HINTS);
     let machine_like =
         first.bytes().any(|b| b.is_ascii_digit()) && first.bytes().any(|b| b.is_ascii_alphabetic());
     hinted || machine_like
@@ -558,15 +628,71 @@ fn encodes_ip(label: &str) -> bool {
 
 /// E-mail addresses around each `@` (and url-encoded `%40`).
 fn emails(bytes: &[u8], sink: &mut Sink<'_>) {
+    let mut tokens = TokenStarts::default();
     for at_pos in memchr::memchr_iter(b'@', bytes) {
-        email_at(bytes, at_pos, 1, sink);
+        email_at(bytes, at_pos, 1, &mut tokens, sink);
     }
+    let mut tokens = TokenStarts::default();
     for p in memmem::find_iter(bytes, b"%40") {
-        email_at(bytes, p, 3, sink);
+        email_at(bytes, p, 3, &mut tokens, sink);
     }
 }
 
-fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
+/// Bytes that end the token an e-mail sits in, looking backwards.
+fn token_boundary(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'=' | b'<' | b'(')
+}
+
+/// Whether the token around each e-mail candidate holds a `://` before it, remembered from one
+/// candidate to the next. Candidates come in increasing order, so each byte is read backwards
+/// once per pass: a line of `a@a@a@…` stays linear instead of re-reading the whole token for
+/// every `@`.
+#[derive(Default)]
+struct TokenStarts {
+    /// The last local-part start asked about, its token start, and whether `://` lies between.
+    last: Option<(usize, usize, bool)>,
+}
+
+impl TokenStarts {
+    /// Whether `bytes[token_start..s]` contains `://`, where `token_start` is found by walking
+    /// back from `s` to a [`token_boundary`].
+    fn url_before(&mut self, bytes: &[u8], s: usize) -> bool {
+        let (floor, inherited) = match self.last {
+            Some((prev_s, prev_token, prev_url)) if prev_s <= s => {
+                (prev_s, Some((prev_token, prev_url)))
+            }
+            _ => (0, None),
+        };
+        let mut t = s;
+        while t > floor && !token_boundary(bytes[t - 1]) {
+            t -= 1;
+        }
+        let answer = match inherited {
+            // Reached the previous candidate: same token, so its answer plus the bytes since
+            // (from two bytes back, so a `://` straddling `floor` is seen).
+            Some((prev_token, prev_url))
+                if t == floor && (t == 0 || !token_boundary(bytes[t - 1])) =>
+            {
+                let from = floor.saturating_sub(2).max(prev_token);
+                (
+                    prev_token,
+                    prev_url || memmem::find(&bytes[from..s], b"://").is_some(),
+                )
+            }
+            _ => (t, memmem::find(&bytes[t..s], b"://").is_some()),
+        };
+        self.last = Some((s, answer.0, answer.1));
+        answer.1
+    }
+}
+
+fn email_at(
+    bytes: &[u8],
+    at_pos: usize,
+    at_len: usize,
+    tokens: &mut TokenStarts,
+    sink: &mut Sink<'_>,
+) {
     let local_ok =
         |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
     let mut s = at_pos;
@@ -579,18 +705,19 @@ fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
     if s == at_pos {
         return;
     }
-    // userinfo of a URL ("https://bob:pw@host"): handled as URL credentials.
-    let mut token_start = s;
-    while token_start > 0
-        && !bytes[token_start - 1].is_ascii_whitespace()
-        && !matches!(bytes[token_start - 1], b'"' | b'\'' | b'=' | b'<' | b'(')
-    {
-        token_start -= 1;
-    }
-    if memmem::find(&bytes[token_start..s], b"://").is_some() {
+    // userinfo of a URL ("https://bob:pw@host"): handled by `url_userinfo`.
+    if tokens.url_before(bytes, s) {
         return;
     }
-    let d0 = at_pos + at_len;
+    let Some(e) = email_domain_end(bytes, at_pos + at_len) else {
+        return;
+    };
+    sink.push(s, e, PiiType::Email);
+}
+
+/// End of the domain of an e-mail that starts at `d0`, if it is one (a dot and an alphabetic
+/// TLD of two letters or more).
+fn email_domain_end(bytes: &[u8], d0: usize) -> Option<usize> {
     let mut e = d0;
     while e < bytes.len()
         && (bytes[e].is_ascii_alphanumeric() || matches!(bytes[e], b'.' | b'-'))
@@ -602,14 +729,9 @@ fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
         e -= 1;
     }
     let domain = &bytes[d0..e];
-    let Some(dot) = memchr::memrchr(b'.', domain) else {
-        return;
-    };
+    let dot = memchr::memrchr(b'.', domain)?;
     let tld = &domain[dot + 1..];
-    if dot == 0 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) {
-        return;
-    }
-    sink.push(s, e, PiiType::Email);
+    (dot > 0 && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)).then_some(e)
 }
 
 /// `scheme://user:password@host`: the userinfo is a credential. Database schemes make it a
@@ -617,9 +739,12 @@ fn email_at(bytes: &[u8], at_pos: usize, at_len: usize, sink: &mut Sink<'_>) {
 fn url_userinfo(bytes: &[u8], sink: &mut Sink<'_>) {
     for p in memmem::find_iter(bytes, b"://") {
         let mut scheme_start = p;
+        // Schemes are short ("jdbc:postgresql+asyncpg"): the bound keeps a run of scheme bytes
+        // from being re-read for every `://` in it.
         while scheme_start > 0
             && (bytes[scheme_start - 1].is_ascii_alphanumeric()
                 || matches!(bytes[scheme_start - 1], b'+' | b'.' | b'-'))
+            && p - scheme_start < 32
         {
             scheme_start -= 1;
         }
@@ -662,6 +787,11 @@ fn url_userinfo(bytes: &[u8], sink: &mut Sink<'_>) {
         match memchr::memchr(b':', userinfo) {
             Some(0) => sink.push(auth_start + 1, auth_start + at_rel, kind),
             Some(_) => sink.push(auth_start, auth_start + at_rel, kind),
+            // An e-mail as the user ("https://bob%40acme.com@dav…"): `email_at` skips URL
+            // userinfo, so it is found here, decoded or not.
+            None if is_email(userinfo) => {
+                sink.push(auth_start, auth_start + at_rel, PiiType::Email)
+            }
             // A lone user part is a credential only when it looks like a token.
             None if userinfo.len() >= 20
                 && super::super::validate::looks_random(&String::from_utf8_lossy(userinfo)) =>
@@ -671,6 +801,20 @@ fn url_userinfo(bytes: &[u8], sink: &mut Sink<'_>) {
             None => {}
         }
     }
+}
+
+/// `local@domain.tld` or `local%40domain.tld`, the whole of `v`.
+fn is_email(v: &[u8]) -> bool {
+    let (at, at_len) = match memchr::memchr(b'@', v) {
+        Some(i) => (i, 1),
+        None => match memmem::find(v, b"%40") {
+            Some(i) => (i, 3),
+            None => return false,
+        },
+    };
+    let local_ok =
+        |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    at > 0 && v[..at].iter().all(local_ok) && email_domain_end(v, at + at_len) == Some(v.len())
 }
 
 fn is_db_scheme(scheme: &str) -> bool {
