@@ -189,7 +189,11 @@ impl IssuesView {
         ScrollArea::vertical().show(ui, |ui| {
             for row in &self.issues {
                 let i = &row.issue;
-                let done = if i.status == "resolved" { " ✔" } else { "" };
+                let done = if i.status == "resolved" {
+                    " (resolved)"
+                } else {
+                    ""
+                };
                 let text = format!("{} · {}{done}", i.severity, i.title);
                 if ui
                     .selectable_label(current.as_deref() == Some(i.id.as_str()), text)
@@ -611,10 +615,10 @@ impl IssuesView {
                 changed |= ui.checkbox(&mut s.done, "").changed();
                 let why = s.why_level.map_or(String::new(), |w| format!("Why {w}: "));
                 ui.label(format!("{}. {why}{}", n + 1, s.question));
-                if ui.small_button("↑").clicked() {
+                if ui.small_button("Up").clicked() {
                     commands.push(IssueCommand::MoveStep(issue_id.clone(), s.id.clone(), true));
                 }
-                if ui.small_button("↓").clicked() {
+                if ui.small_button("Down").clicked() {
                     commands.push(IssueCommand::MoveStep(
                         issue_id.clone(),
                         s.id.clone(),

@@ -408,8 +408,10 @@ fn plain(ui: &mut egui::Ui, s: &str) {
     ui.add(Label::new(RichText::new(display(s)).monospace()).wrap_mode(TextWrapMode::Extend));
 }
 
-/// Tabs as spaces so columns line up; an empty line still takes a row.
+/// Tabs as spaces so columns line up; a byte-order mark (kept in the text so offsets are file
+/// offsets) is not drawn; an empty line still takes a row.
 fn display(s: &str) -> String {
+    let s = s.strip_prefix('\u{feff}').unwrap_or(s);
     if s.is_empty() {
         " ".to_string()
     } else {

@@ -1,0 +1,228 @@
+//! The Issues tab driven like a person would: create an issue, attach and review a log, toggle
+//! a finding, approve, chat with a loopback provider (each message reviewed first), see the
+//! streamed reply and the Why tracker advance, then find it all again after a restart.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use common::server::{Reply, Server};
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tftsr::gui::worker::StoreConfig;
+use tftsr::gui::{Tab, TftsrApp};
+use tftsr::input::decode;
+use tftsr::keystore::MemoryKeyStore;
+use tftsr::pii::Detector;
+use tftsr::review::Review;
+use tftsr::workspace::DataDir;
+
+fn app(dir: &std::path::Path, keys: Arc<MemoryKeyStore>) -> Harness<'static, TftsrApp> {
+    let store = StoreConfig {
+        dir: DataDir::new(dir),
+        keystore: keys,
+    };
+    let app = TftsrApp::new(&eframe::egui::Context::default(), None, store).unwrap();
+    Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_ui_state(
+            |ui, app: &mut TftsrApp| {
+                let ctx = ui.ctx().clone();
+                app.drain_events(&ctx);
+                app.contents_ui(ui);
+            },
+            app,
+        )
+}
+
+fn step_until(h: &mut Harness<'_, TftsrApp>, what: &str, done: impl Fn(&TftsrApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}: {:?}",
+            h.state().issues.message
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.step();
+}
+
+fn type_into(h: &mut Harness<'_, TftsrApp>, role: Role, field: &str, text: &str) {
+    h.get_by_role_and_label(role, field).focus();
+    h.step();
+    h.get_by_role_and_label(role, field).type_text(text);
+    h.step();
+}
+
+#[test]
+fn create_attach_approve_chat_and_find_it_again_after_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let keys = Arc::new(MemoryKeyStore::default());
+    let server = Server::start(|_, _| {
+        let block = "```tftsr\n{\"why_level\": 1, \"why_question\": \"Why did sshd lock out?\", \"why_answer\": \"A scanner at [IPV4-1] hammered it.\", \"root_cause\": null}\n```";
+        Reply::stream(
+            "text/event-stream",
+            vec![
+                format!(
+                    "data: {}\n\n",
+                    serde_json::json!({"choices":[{"delta":{"content":"Block [IPV4-1]. "}}]})
+                ),
+                format!(
+                    "data: {}\n\n",
+                    serde_json::json!({"choices":[{"delta":{"content": block}}]})
+                ),
+                "data: [DONE]\n\n".into(),
+            ],
+            Duration::from_millis(5),
+        )
+    });
+    // A provider set up beforehand, as `tftsr provider add` would.
+    {
+        let mut ws = tftsr::workspace::unlock(
+            &DataDir::new(&data),
+            tftsr::workspace::UnlockRequest {
+                keystore: &*keys,
+                passphrase: None,
+                passphrase_from_env: false,
+                scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
+            },
+        )
+        .unwrap();
+        ws.add_origin(&server.url()).unwrap();
+        let cfg = ws
+            .add_provider(
+                "loop",
+                tftsr::ai::ProviderKind::OpenAi,
+                Some(&format!("{}/v1", server.url())),
+                "m",
+                Default::default(),
+            )
+            .unwrap();
+        ws.set_provider_key(
+            &cfg.id,
+            &tftsr::secret::SecretString::new(common::fake("sk-", 30, common::ALNUM)),
+        )
+        .unwrap();
+    }
+    let mut h = app(&data, keys.clone());
+    step_until(&mut h, "the store", |a| {
+        a.security.is_open() && !a.providers.providers.is_empty()
+    });
+    h.get_by_label("Issues").click();
+    h.step();
+    assert_eq!(h.state().tab, Tab::Issues);
+    h.get_by_label("New issue").click();
+    h.step();
+    type_into(&mut h, Role::TextInput, "Title", "sshd lockouts on bastion");
+    type_into(
+        &mut h,
+        Role::MultilineTextInput,
+        "Description",
+        "users cannot log in since 02:00",
+    );
+    h.get_by_label("P1").click();
+    h.get_by_label("Create issue").click();
+    h.step();
+    step_until(&mut h, "the issue", |a| {
+        a.issues.detail.is_some() && a.issues.issues.len() == 1
+    });
+
+    // Attach a fixture log (the dialog's result), toggle a finding, approve.
+    h.get_by_label("Logs").click();
+    h.step();
+    let text = "Dec 10 sshd[1]: Failed password for root from 198.51.100.23 port 22\nDec 10 sshd[2]: Accepted password for ops from 203.0.113.77 port 40001\n";
+    let loaded = decode(text.as_bytes().to_vec()).unwrap();
+    let findings = Detector::builtin().scan(&loaded.text);
+    h.state_mut().issues.pending_log.review =
+        Some(Review::new("auth.log".into(), loaded, findings));
+    h.step();
+    h.get_by_label("203.0.113.77").click(); // keep it
+    h.step();
+    assert_eq!(
+        h.state()
+            .issues
+            .pending_log
+            .review
+            .as_ref()
+            .unwrap()
+            .redacted_count(),
+        1
+    );
+    h.get_by_label("Approve and attach").click();
+    h.step();
+    step_until(&mut h, "the attached log", |a| {
+        a.issues.detail.as_ref().is_some_and(|d| d.logs.len() == 1)
+    });
+    assert_eq!(h.state().issues.detail.as_ref().unwrap().logs[0].kept, 1);
+
+    // Chat: the message's findings are shown for review before sending.
+    h.get_by_label("Triage chat").click();
+    h.step();
+    type_into(
+        &mut h,
+        Role::MultilineTextInput,
+        "Message",
+        "why is 198.51.100.23 locking us out?",
+    );
+    h.get_by_label("Check and send…").click();
+    h.step();
+    step_until(&mut h, "the message review", |a| {
+        a.issues.message_review.is_some()
+    });
+    h.get_by_label("198.51.100.23"); // highlighted inline
+    h.get_by_label("Approve and send").click();
+    h.step();
+    step_until(&mut h, "the reply", |a| {
+        a.issues.streaming.is_none()
+            && a.issues
+                .detail
+                .as_ref()
+                .is_some_and(|d| d.messages.len() == 2 && d.messages[1].state == "complete")
+    });
+    h.get_by_label("Block [IPV4-1].");
+    let level = h
+        .state()
+        .issues
+        .detail
+        .as_ref()
+        .unwrap()
+        .row
+        .as_ref()
+        .unwrap()
+        .why
+        .level;
+    assert_eq!(level, 1, "the Why tracker advanced");
+    let raw = server.requests()[0].raw_text();
+    assert!(
+        !raw.contains("198.51.100.23"),
+        "the provider never saw the address"
+    );
+    assert!(
+        raw.contains("203.0.113.77"),
+        "the value the person kept went as kept"
+    );
+
+    // Restart: the conversation, the tracker and the step are there.
+    drop(h);
+    let mut h = app(&data, keys);
+    step_until(&mut h, "the store again", |a| {
+        a.security.is_open() && a.issues.issues.len() == 1
+    });
+    h.get_by_label("Issues").click();
+    h.step();
+    h.get_by_label("P1 · sshd lockouts on bastion").click();
+    h.step();
+    step_until(&mut h, "the issue again", |a| a.issues.detail.is_some());
+    let d = h.state().issues.detail.clone().unwrap();
+    assert_eq!(d.messages.len(), 2);
+    assert_eq!(d.row.unwrap().why.level, 1);
+    assert_eq!(d.steps.len(), 1);
+    h.get_by_label("Resolution").click();
+    h.step();
+    h.get_by_label_contains("Why 1: Why did sshd lock out?");
+}
