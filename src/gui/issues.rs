@@ -84,7 +84,11 @@ impl Default for IssuesView {
             tab: IssueTab::Chat,
             form: None,
             confirm_delete: false,
-            pending_log: QuickSanitise::default(),
+            pending_log: QuickSanitise {
+                embedded: true,
+                mode: Mode::Pseudonym,
+                ..Default::default()
+            },
             chat_input: String::new(),
             message_review: None,
             streaming: None,

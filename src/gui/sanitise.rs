@@ -53,6 +53,8 @@ pub struct QuickSanitise {
     /// A typed save path, shown when the file dialog returned nothing (no dialog may exist on
     /// this desktop).
     pub save_path: Option<String>,
+    /// Shown inside another view (an issue's log review): no Open/Save of its own.
+    pub embedded: bool,
     /// `[TYPE-n]` numbers for the Redacted view, for the review version they were computed at.
     pub pseudonyms: Option<(u64, Vec<Option<usize>>)>,
 }
@@ -93,6 +95,9 @@ impl QuickSanitise {
     }
 
     fn shortcuts(&self, ui: &egui::Ui, commands: &mut Vec<Command>) {
+        if self.embedded {
+            return;
+        }
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
         let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
         ui.ctx().input_mut(|i| {
@@ -107,22 +112,24 @@ impl QuickSanitise {
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            if ui
-                .button("Open…")
-                .on_hover_text("Open a log (Ctrl+O), or drop one on the window")
-                .clicked()
-            {
-                commands.push(Command::PickFile);
+            if !self.embedded {
+                if ui
+                    .button("Open…")
+                    .on_hover_text("Open a log (Ctrl+O), or drop one on the window")
+                    .clicked()
+                {
+                    commands.push(Command::PickFile);
+                }
+                let can_save = self.review.is_some() && self.scanning.is_none();
+                if ui
+                    .add_enabled(can_save, egui::Button::new("Save redacted…"))
+                    .on_hover_text("Save a redacted copy (Ctrl+S)")
+                    .clicked()
+                {
+                    commands.push(Command::PickSavePath);
+                }
+                ui.separator();
             }
-            let can_save = self.review.is_some() && self.scanning.is_none();
-            if ui
-                .add_enabled(can_save, egui::Button::new("Save redacted…"))
-                .on_hover_text("Save a redacted copy (Ctrl+S)")
-                .clicked()
-            {
-                commands.push(Command::PickSavePath);
-            }
-            ui.separator();
             ui.selectable_value(&mut self.show_redacted, false, "Original");
             ui.selectable_value(&mut self.show_redacted, true, "Redacted");
             ui.separator();
