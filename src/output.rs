@@ -26,7 +26,27 @@ pub fn check_destination(path: &Path) -> Result<()> {
             "refusing to write {}: it is a device, FIFO or socket, not a regular file",
             path.display()
         ),
-        _ => Ok(()),
+        _ => {
+            if inside_data_dir(dir) {
+                bail!(
+                    "refusing to write {}: it is inside TFTSR's data directory (the encrypted store and the vault live there); choose another folder",
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Whether `dir` is TFTSR's data directory (or inside it): exports and redacted copies never
+/// go there, so they can never replace the store or the vault.
+fn inside_data_dir(dir: &Path) -> bool {
+    let Ok(data) = crate::workspace::DataDir::from_env() else {
+        return false;
+    };
+    match (std::fs::canonicalize(dir), std::fs::canonicalize(data.root())) {
+        (Ok(d), Ok(data)) => d.starts_with(data),
+        _ => false,
     }
 }
 

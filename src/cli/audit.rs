@@ -111,6 +111,9 @@ pub fn run(command: &AuditCommand) -> Result<ExitCode> {
         }
         AuditCommand::Export { format, output } => {
             let ExportFormat::Jsonl = format;
+            if let Some(path) = output {
+                crate::output::check_destination(path)?;
+            }
             let mut bytes = Vec::new();
             audit::for_each(ws.store().conn(), |e| {
                 let mut value = serde_json::to_value(e).map_err(std::io::Error::other)?;

@@ -360,6 +360,7 @@ impl State {
     ) -> Result<usize, String> {
         let redacted = redact(text, findings, decisions, mode, &mut Pseudonyms::new())
             .map_err(|e| e.to_string())?;
+        crate::output::check_destination(path).map_err(|e| format!("{e:#}"))?;
         if let Some(ws) = &mut self.workspace {
             ws.record_export("redacted_log", path, redacted.text().as_bytes())
                 .map_err(|e| {
