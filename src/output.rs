@@ -44,7 +44,10 @@ fn inside_data_dir(dir: &Path) -> bool {
     let Ok(data) = crate::workspace::DataDir::from_env() else {
         return false;
     };
-    match (std::fs::canonicalize(dir), std::fs::canonicalize(data.root())) {
+    match (
+        std::fs::canonicalize(dir),
+        std::fs::canonicalize(data.root()),
+    ) {
         (Ok(d), Ok(data)) => d.starts_with(data),
         _ => false,
     }

@@ -179,19 +179,37 @@ fn export_writes_jsonl_and_is_itself_recorded() {
 fn exports_never_write_into_the_data_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    assert_eq!(tftsr(&data, Some(KEY), &["audit", "verify"]).status.code(), Some(0));
+    assert_eq!(
+        tftsr(&data, Some(KEY), &["audit", "verify"]).status.code(),
+        Some(0)
+    );
     let (db, vault) = (data.join("tftsr.db"), data.join("vault.bin"));
     let (db_sha, vault_sha) = (sha(&db), sha(&vault));
     for target in [&db, &vault, &data.join("new.jsonl")] {
-        let out = tftsr(&data, Some(KEY), &["audit", "export", "-o", target.to_str().unwrap()]);
+        let out = tftsr(
+            &data,
+            Some(KEY),
+            &["audit", "export", "-o", target.to_str().unwrap()],
+        );
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-        assert!(text(&out.stderr).contains("data directory"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("data directory"),
+            "{}",
+            text(&out.stderr)
+        );
     }
     let log = tmp.path().join("in.log");
     std::fs::write(&log, "from 10.0.0.1\n").unwrap();
-    let out = tftsr(&data, None, &["redact", log.to_str().unwrap(), "-o", db.to_str().unwrap()]);
+    let out = tftsr(
+        &data,
+        None,
+        &["redact", log.to_str().unwrap(), "-o", db.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!((sha(&db), sha(&vault)), (db_sha, vault_sha));
     assert!(!data.join("new.jsonl").exists());
-    assert_eq!(tftsr(&data, Some(KEY), &["audit", "verify"]).status.code(), Some(0));
+    assert_eq!(
+        tftsr(&data, Some(KEY), &["audit", "verify"]).status.code(),
+        Some(0)
+    );
 }

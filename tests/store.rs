@@ -458,3 +458,22 @@ fn provider_keys_are_audited_without_their_value() {
     let ws: Workspace = unlock(&dir, keyring_request(&keys)).unwrap();
     assert!(!ws.has_provider_key("anthropic"));
 }
+
+/// Regression: two processes on one store rewrote each other's vault (and audit anchor), which
+/// looked like tampering. The store is now held by one process at a time; the other waits, then
+/// gets a clear error, and nothing is changed.
+#[test]
+fn a_second_opener_waits_then_is_refused_while_the_store_is_in_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir::new(tmp.path());
+    let keys = MemoryKeyStore::default();
+    let first = unlock(&dir, keyring_request(&keys)).unwrap();
+    let vault_before = sha_file(&dir.vault_path());
+    let err = unlock(&dir, keyring_request(&keys)).unwrap_err();
+    assert!(matches!(err, UnlockError::Busy(_)), "{err}");
+    assert!(err.to_string().contains("in use"), "{err}");
+    assert_eq!(sha_file(&dir.vault_path()), vault_before);
+    drop(first);
+    let mut again = unlock(&dir, keyring_request(&keys)).unwrap();
+    assert!(again.verify_audit().unwrap().is_ok());
+}

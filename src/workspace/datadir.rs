@@ -11,6 +11,8 @@ pub const VAULT_FILE: &str = "vault.bin";
 /// opened without the key; moved into the audit log at the next successful unlock.
 pub const FAILURES_FILE: &str = "unlock-failures.log";
 const MAX_FAILURE_LINES: usize = 1000;
+/// Held (locked) by the one process that has the store open.
+pub const LOCK_FILE: &str = "tftsr.lock";
 
 #[derive(Clone, Debug)]
 pub struct DataDir {

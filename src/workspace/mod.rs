@@ -91,6 +91,8 @@ pub struct Workspace {
     verdict: Verdict,
     /// Things the person should know about this unlock (a re-anchor, recorded failures).
     pub notes: Vec<String>,
+    /// The data directory's lock, held while the workspace is open.
+    lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Workspace {

@@ -103,6 +103,10 @@ pub enum UnlockError {
         "the vault holds an audit anchor but the database {0} is missing (restore it, or move vault.bin away to start over)"
     )]
     DbMissing(PathBuf),
+    #[error(
+        "the store in {0} is in use by another TFTSR (the window, or another command); close it and try again"
+    )]
+    Busy(PathBuf),
     #[error("cannot use the data directory {path}: {source}")]
     DataDir {
         path: PathBuf,
@@ -130,6 +134,53 @@ pub fn unlock(dir: &DataDir, req: UnlockRequest<'_>) -> Result<Workspace, Unlock
         path: dir.root().to_path_buf(),
         source,
     })?;
+    let lock = lock_dir(dir)?;
+    let mut ws = open_locked(dir, req)?;
+    ws.lock = Some(lock);
+    Ok(ws)
+}
+
+/// How long a second process waits for the store before giving up.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One process at a time: the vault is read once and rewritten whole, so two writers would
+/// undo each other's changes (and the audit anchor). The lock is released when the workspace
+/// (or the process) goes.
+fn lock_dir(dir: &DataDir) -> Result<std::fs::File, UnlockError> {
+    let path = dir.root().join(super::datadir::LOCK_FILE);
+    let io = |source| UnlockError::DataDir {
+        path: path.clone(),
+        source,
+    };
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return Err(io(std::io::Error::other(
+            "the lock file is not a regular file",
+        )));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(&path).map_err(io)?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(UnlockError::Busy(dir.root().to_path_buf()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+    }
+}
+
+fn open_locked(dir: &DataDir, req: UnlockRequest<'_>) -> Result<Workspace, UnlockError> {
     let (vault_path, db_path) = (dir.vault_path(), dir.db_path());
     let vault_exists = std::fs::symlink_metadata(&vault_path).is_ok();
     let db_exists = std::fs::symlink_metadata(&db_path).is_ok();
@@ -398,6 +449,7 @@ fn finish(
         backend,
         verdict: Verdict::Intact { entries: 0 },
         notes: Vec::new(),
+        lock: None,
     };
     match ws.verify_audit()? {
         Verdict::AheadByOne { entries } => {
