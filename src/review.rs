@@ -314,6 +314,36 @@ impl Review {
         ))
     }
 
+    /// Like [`Review::of_text`], also finding `known` values (found elsewhere: in the log a
+    /// question is about, earlier in the issue) wherever they appear in this text.
+    pub fn of_text_knowing(
+        name: impl Into<String>,
+        text: &str,
+        detector: &crate::pii::Detector,
+        known: &[(PiiType, String)],
+    ) -> Review {
+        let loaded = Loaded {
+            input_bytes: text.len() as u64,
+            text: text.to_string(),
+            encoding: Encoding::Utf8,
+        };
+        let findings =
+            crate::pii::propagate::propagate(&loaded.text, detector.scan(&loaded.text), known);
+        Review::new(name.into(), loaded, findings)
+    }
+
+    /// The values this review redacts (as decided), to be found again in other texts.
+    pub fn redacted_values(&self) -> Vec<(PiiType, String)> {
+        let chosen: Vec<Finding> = self
+            .findings
+            .iter()
+            .zip(&self.redact)
+            .filter(|&(_, r)| *r)
+            .map(|(f, _)| *f)
+            .collect();
+        crate::pii::propagate::values(&self.text, &chosen)
+    }
+
     /// A review of text typed or built in memory (a question, a title), every finding redacted.
     pub fn of_text(name: impl Into<String>, text: &str, detector: &crate::pii::Detector) -> Review {
         let loaded = Loaded {

@@ -248,3 +248,65 @@ fn provider_test_and_remove() {
         ""
     );
 }
+
+/// Regression: a password redacted on its `password=` line went out in clear where it appeared
+/// again — later in the log, or in the question; and a home-path user name stayed in clear as
+/// `user=`. A value found once is redacted everywhere it is sent.
+#[test]
+fn a_value_found_once_is_redacted_wherever_it_appears() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = openai();
+    ok(&tftsr(
+        &data,
+        &["network", "allow", &server.url()],
+        b"",
+        &[],
+    ));
+    let url = format!("{}/v1", server.url());
+    ok(&tftsr(
+        &data,
+        &[
+            "provider", "add", "p", "--kind", "openai", "--model", "m", "--url", &url,
+        ],
+        b"k-12345",
+        &[],
+    ));
+    let pw = common::fake("Pw-", 12, common::ALNUM);
+    let log = tmp.path().join("app.log");
+    std::fs::write(
+        &log,
+        format!("db password={pw} set\nretrying with {pw} again\nopened /home/usrqzx/app.conf user=usrqzx\n"),
+    )
+    .unwrap();
+    // The question comes on stdin (`-`), out of the process list, and repeats the password.
+    let asked = tftsr(
+        &data,
+        &[
+            "ask",
+            "--provider",
+            "p",
+            "--file",
+            log.to_str().unwrap(),
+            "-",
+        ],
+        format!("does {pw} still work for usrqzx?").as_bytes(),
+        &[],
+    );
+    ok(&asked);
+    let raw = server.requests()[0].raw_text();
+    assert!(!raw.contains(&pw), "the password went out: {raw}");
+    assert!(!raw.contains("usrqzx"), "the user name went out: {raw}");
+    let empty = tftsr(&data, &["ask", "--provider", "p", "-"], b"   \n", &[]);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        text(&empty.stderr).contains("empty"),
+        "{}",
+        text(&empty.stderr)
+    );
+    assert_eq!(
+        server.connection_count(),
+        1,
+        "an empty question is not sent"
+    );
+}

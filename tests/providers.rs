@@ -444,6 +444,22 @@ fn http_401_is_explained_redacted_and_never_retried() {
     assert_eq!(server.connection_count(), 1);
 }
 
+/// Regression: a 401 body echoing an Azure-style (32 hex) key showed it in clear, because it
+/// does not look like a token; the key is now removed by value.
+#[test]
+fn an_echoed_key_of_any_shape_is_never_shown() {
+    let mut f = fixture();
+    f.key = common::fake("", 32, "0123456789abcdef");
+    let key = f.key.clone();
+    let server = Server::start(move |_, _| {
+        Reply::json(401, &format!(r#"{{"error":"key {key} is invalid"}}"#))
+    });
+    let cfg = f.provider(ProviderKind::OpenAi, &server, ProviderOptions::default());
+    let err = f.ask(&cfg, "q").unwrap_err().to_string();
+    assert!(!err.contains(&f.key), "{err}");
+    assert!(err.contains("[API_KEY]"), "{err}");
+}
+
 #[test]
 fn http_429_with_retry_after_is_retried_then_succeeds() {
     let mut f = fixture();

@@ -86,7 +86,12 @@ pub fn http_message(status: u16, provider: &str, snippet: &str) -> String {
 
 /// A provider's error body, safe to show: one line, truncated on a char boundary, and every
 /// finding redacted (it may echo the request).
-pub fn error_snippet(body: &str) -> String {
+pub fn error_snippet(body: &str, secrets: &[&str]) -> String {
+    // The provider may echo the key it rejected, in any shape: it is removed by value first.
+    let mut body = body.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        body = body.replace(s, "[API_KEY]");
+    }
     let one_line: String = body
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -202,7 +207,12 @@ pub fn send(
             continue;
         }
         if status >= 400 {
-            let snippet = error_snippet(&response.error_text());
+            let key = ws.provider_key(&cfg.id).and_then(|k| {
+                std::str::from_utf8(k.expose())
+                    .ok()
+                    .map(|k| k.trim().to_string())
+            });
+            let snippet = error_snippet(&response.error_text(), &[key.as_deref().unwrap_or("")]);
             outcome(ws, "failed", Some(status), None)?;
             return Err(SendError::Http(http_message(status, &cfg.name, &snippet)));
         }
@@ -317,6 +327,12 @@ fn read_stream(
                 StreamEvent::Usage { input, output } => {
                     reply.input_tokens = input.or(reply.input_tokens);
                     reply.output_tokens = output.or(reply.output_tokens);
+                }
+                StreamEvent::Done if reply.text.is_empty() => {
+                    return Err(SendError::Interrupted {
+                        partial: String::new(),
+                        reason: "the provider sent no text (is the provider kind right for this server?)".into(),
+                    });
                 }
                 StreamEvent::Done => return Ok(reply),
             }

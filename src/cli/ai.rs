@@ -103,7 +103,7 @@ pub struct AskArgs {
     /// `label` sends [IPV4]; `pseudonym` sends [IPV4-1] so the assistant can tell values apart.
     #[arg(long, value_enum, default_value_t = super::ModeArg::Pseudonym)]
     pub mode: super::ModeArg,
-    /// The question.
+    /// The question (`-` reads it from standard input, keeping it out of the process list).
     pub question: String,
 }
 
@@ -209,6 +209,9 @@ fn read_key() -> Result<SecretString> {
         drop(text);
         key
     };
+    if key.expose().chars().any(char::is_control) {
+        bail!("the API key has control characters (a line break inside it?)");
+    }
     if key.is_empty() {
         bail!("no API key given (pipe it on standard input, or use --no-key for a local server)");
     }
@@ -286,38 +289,50 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
     let detector = Detector::builtin();
     let mut pseudonyms = Pseudonyms::new();
     // Every part passes the gate; non-interactively, every finding is redacted.
-    let mut gate = |source: &str, text: &str, max: usize| {
-        let review = Review::of_text(source, text, &detector);
-        let tail = review.tail(max);
-        let cut = tail.is_some();
-        tail.unwrap_or(review)
-            .approve(mode, &mut pseudonyms, source)
-            .map(|t| (t, cut))
-    };
-    let mut parts = vec![
-        gate(
-            "question",
-            &format!("Question: {}", args.question),
-            usize::MAX,
-        )?
-        .0,
-    ];
+    // Logs first, so a value found in a log is found again in the question (and in file names).
+    let mut logs = Vec::new();
+    let mut known = Vec::new();
     for path in &args.files {
         let loaded = input::load_file(path, input::DEFAULT_MAX_BYTES)
             .with_context(|| path.display().to_string())?;
         let name = path
             .file_name()
             .map_or_else(|| "log".to_string(), |n| n.to_string_lossy().into_owned());
-        let (log, cut) = gate(&format!("log:{name}"), &loaded.text, MAX_LOG_BYTES)?;
-        if cut {
+        let review = Review::of_text(format!("log:{name}"), &loaded.text, &detector);
+        known.extend(review.redacted_values());
+        logs.push((name, review));
+    }
+    let question = question_text(&args.question)?;
+    let mut parts = vec![
+        Review::of_text_knowing(
+            "question",
+            &format!("Question: {question}"),
+            &detector,
+            &known,
+        )
+        .approve(mode, &mut pseudonyms, "question")?,
+    ];
+    for (name, review) in logs {
+        let header = Review::of_text_knowing(
+            "log header",
+            &format!("Log file {name} (values redacted):"),
+            &detector,
+            &known,
+        )
+        .approve(mode, &mut pseudonyms, "log header")?;
+        parts.push(header);
+        let tail = review.tail(MAX_LOG_BYTES);
+        if tail.is_some() {
             eprintln!(
                 "tftsr: note: only the last {} KiB of {name} is sent",
                 MAX_LOG_BYTES / 1024
             );
         }
-        let header = format!("Log file {name} (values redacted):");
-        parts.push(gate("log header", &header, usize::MAX)?.0);
-        parts.push(log);
+        let source = format!("log:{name}");
+        parts.push(
+            tail.unwrap_or(review)
+                .approve(mode, &mut pseudonyms, source)?,
+        );
     }
     let message = RedactedText::concat(parts);
     eprintln!(
@@ -334,7 +349,7 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     let mut print = |delta: &str| {
-        let _ = out.write_all(delta.as_bytes());
+        let _ = out.write_all(terminal_safe(delta).as_bytes());
         let _ = out.flush();
     };
     match send(
@@ -355,6 +370,33 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The question: the argument, or standard input when it is `-` (so it is not visible in the
+/// process list). Empty questions are refused.
+fn question_text(arg: &str) -> Result<String> {
+    let text = if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(1024 * 1024)
+            .read_to_string(&mut text)
+            .context("cannot read the question from standard input")?;
+        text
+    } else {
+        arg.to_string()
+    };
+    if text.trim().is_empty() {
+        bail!("the question is empty");
+    }
+    Ok(text.trim().to_string())
+}
+
+/// Provider text for a terminal: control characters (escape sequences) dropped, except line
+/// breaks and tabs.
+fn terminal_safe(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
 }
 
 fn summary(counts: &BTreeMap<crate::pii::PiiType, usize>) -> String {

@@ -266,7 +266,9 @@ impl TftsrApp {
                     });
                 }
             }
-            IssueCommand::Check(text) => self.issue_request(|id| IssueRequest::Check { id, text }),
+            IssueCommand::Check(issue_id, text) => {
+                self.issue_request(|id| IssueRequest::Check { id, issue_id, text })
+            }
             IssueCommand::Send {
                 issue_id,
                 provider,

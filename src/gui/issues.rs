@@ -24,7 +24,7 @@ pub enum IssueCommand {
     PickLog,
     /// Store the reviewed log.
     Attach(String, Mode),
-    Check(String),
+    Check(String, String),
     Send {
         issue_id: String,
         provider: String,
@@ -558,7 +558,10 @@ impl IssuesView {
                     )
                     .clicked()
                 {
-                    commands.push(IssueCommand::Check(self.chat_input.clone()));
+                    commands.push(IssueCommand::Check(
+                        issue_id.clone(),
+                        self.chat_input.clone(),
+                    ));
                 }
                 if busy {
                     ui.spinner();

@@ -315,31 +315,39 @@ fn prepare(question: &str, log: Option<&LogContext>, mode: Mode) -> Result<Redac
     let detector = Detector::builtin();
     let mut pseudonyms = Pseudonyms::new();
     let mut parts = Vec::new();
-    let gate = |source: &str, text: &str, pseudonyms: &mut Pseudonyms| {
-        Review::of_text(source, text, &detector)
-            .approve(mode, pseudonyms, source)
-            .map_err(|e| format!("redaction failed: {e}"))
-    };
-    parts.push(gate(
-        "question",
-        &format!("Question: {question}"),
-        &mut pseudonyms,
-    )?);
-    if let Some(log) = log {
-        parts.push(gate(
-            "log header",
-            &format!("Log file {} (values redacted as reviewed):", log.name),
-            &mut pseudonyms,
-        )?);
+    let log = log.map(|log| {
         let review = Review::reviewed(
             &log.name,
             log.text.clone(),
             log.findings.clone(),
             &log.decisions,
         );
+        (log.name.clone(), review)
+    });
+    // A value found in the log is found again in the question and the header.
+    let known = log
+        .as_ref()
+        .map(|(_, r)| r.redacted_values())
+        .unwrap_or_default();
+    let knowing = |source: &str, text: &str, pseudonyms: &mut Pseudonyms| {
+        Review::of_text_knowing(source, text, &detector, &known)
+            .approve(mode, pseudonyms, source)
+            .map_err(|e| format!("redaction failed: {e}"))
+    };
+    parts.push(knowing(
+        "question",
+        &format!("Question: {question}"),
+        &mut pseudonyms,
+    )?);
+    if let Some((name, review)) = log {
+        parts.push(knowing(
+            "log header",
+            &format!("Log file {name} (values redacted as reviewed):"),
+            &mut pseudonyms,
+        )?);
         let review = review.tail(MAX_LOG_BYTES).unwrap_or(review);
         let text = review
-            .approve(mode, &mut pseudonyms, format!("log:{}", log.name))
+            .approve(mode, &mut pseudonyms, format!("log:{name}"))
             .map_err(|e| format!("redaction failed: {e}"))?;
         parts.push(text);
     }

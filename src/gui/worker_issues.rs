@@ -63,6 +63,7 @@ pub enum IssueRequest {
     /// Scan a typed chat message so the person can review its findings.
     Check {
         id: RequestId,
+        issue_id: String,
         text: String,
     },
     /// Send the reviewed message (with the issue context) and store the turn.
@@ -230,10 +231,17 @@ impl State {
                     ws.attach_log(&issue_id, &review, mode, map)?;
                     detail(ws, &issue_id, maps)
                 }
-                R::Check { text, .. } => Ok(Event::Issue(IssueEvent::Checked {
-                    id,
-                    review: Box::new(Review::of_text("message", &text, &Detector::builtin())),
-                })),
+                R::Check { issue_id, text, .. } => {
+                    // Values met earlier in this issue (its logs, earlier messages) are found
+                    // again in the new message.
+                    let known = map_for(ws, maps, &issue_id)?.known_values();
+                    let review =
+                        Review::of_text_knowing("message", &text, &Detector::builtin(), &known);
+                    Ok(Event::Issue(IssueEvent::Checked {
+                        id,
+                        review: Box::new(review),
+                    }))
+                }
                 R::Send {
                     issue_id,
                     message,

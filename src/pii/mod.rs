@@ -6,6 +6,7 @@
 
 pub mod kind;
 mod overlap;
+pub mod propagate;
 mod recognize;
 pub mod redact;
 pub mod validate;
@@ -190,7 +191,11 @@ impl Detector {
                 self.allow.is_empty() || !self.allow.contains(&text[c.start..c.end].to_lowercase())
             })
             .collect();
-        Some(overlap::resolve(text, candidates))
+        Some(propagate::propagate(
+            text,
+            overlap::resolve(text, candidates),
+            &[],
+        ))
     }
 
     fn custom(&self, text: &str, sink: &mut Sink<'_>) {

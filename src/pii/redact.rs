@@ -111,6 +111,12 @@ impl Pseudonyms {
         self.numbers.insert((kind, key), number);
     }
 
+    /// Every value in the map with its type (in memory only), so a value seen earlier in an
+    /// issue is found again in a new message.
+    pub fn known_values(&self) -> Vec<(PiiType, String)> {
+        self.numbers.keys().map(|(k, v)| (*k, v.clone())).collect()
+    }
+
     /// `[TYPE-n]` → the value, for showing answers with originals on this machine only.
     pub fn reverse(&self) -> HashMap<String, String> {
         self.numbers

@@ -52,7 +52,13 @@ impl Workspace {
         options: ProviderOptions,
     ) -> Result<ProviderConfig, WorkspaceError> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+        let unprintable = |s: &str| s.chars().any(|c| c.is_control() || is_bidi_control(c));
+        if model.len() > 200 || unprintable(model) {
+            return Err(WorkspaceError::Invalid(
+                "a model name is at most 200 printable characters".into(),
+            ));
+        }
+        if name.is_empty() || name.len() > 64 || unprintable(name) {
             return Err(WorkspaceError::Invalid(
                 "a provider name is 1 to 64 printable characters".into(),
             ));
@@ -203,4 +209,9 @@ impl Workspace {
             },
         )
     }
+}
+
+/// Bidirectional controls, which can make a name display as something else.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
