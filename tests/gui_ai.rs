@@ -5,56 +5,21 @@
 mod common;
 
 use common::server::{Reply, Server};
+use common::window::{step_until, type_into, window};
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tftsr::gui::ask::AskState;
-use tftsr::gui::worker::StoreConfig;
 use tftsr::gui::{SettingsTab, Tab, TftsrApp};
 use tftsr::input::decode;
 use tftsr::keystore::MemoryKeyStore;
 use tftsr::pii::Detector;
 use tftsr::review::Review;
-use tftsr::workspace::DataDir;
 
 fn app(dir: &std::path::Path) -> Harness<'static, TftsrApp> {
-    let store = StoreConfig {
-        dir: DataDir::new(dir),
-        keystore: Arc::new(MemoryKeyStore::default()),
-    };
-    let app = TftsrApp::new(&eframe::egui::Context::default(), None, store).unwrap();
-    Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_ui_state(
-            |ui, app: &mut TftsrApp| {
-                let ctx = ui.ctx().clone();
-                app.drain_events(&ctx);
-                app.contents_ui(ui);
-            },
-            app,
-        )
-}
-
-fn step_until(h: &mut Harness<'_, TftsrApp>, what: &str, done: impl Fn(&TftsrApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.step();
-}
-
-fn type_into(h: &mut Harness<'_, TftsrApp>, role: Role, field: &str, text: &str) {
-    h.get_by_role_and_label(role, field).focus();
-    h.step();
-    h.get_by_role_and_label(role, field).type_text(text);
-    h.step();
+    window(dir, Arc::new(MemoryKeyStore::default()))
 }
 
 #[test]

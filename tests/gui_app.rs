@@ -2,61 +2,26 @@
 //! with its real worker thread and a store in a temp dir. No GPU or display needed.
 #![cfg(feature = "gui")]
 
+mod common;
+
+use common::window::{step_until, type_into, window};
+
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 use tftsr::gui::security::StoreState;
-use tftsr::gui::worker::StoreConfig;
 use tftsr::gui::{Tab, TftsrApp};
 use tftsr::keystore::MemoryKeyStore;
-use tftsr::workspace::DataDir;
 
 fn app(dir: &std::path::Path, keyring_works: bool) -> Harness<'static, TftsrApp> {
     let keys = Arc::new(MemoryKeyStore::default());
     keys.unavailable.store(!keyring_works, Ordering::Relaxed);
-    let store = StoreConfig {
-        dir: DataDir::new(dir),
-        keystore: keys,
-    };
-    let app = TftsrApp::new(&eframe::egui::Context::default(), None, store).unwrap();
-    Harness::builder()
-        .with_size([1200.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut TftsrApp| {
-                let ctx = ui.ctx().clone();
-                app.drain_events(&ctx);
-                app.contents_ui(ui);
-            },
-            app,
-        )
+    window(dir, keys)
 }
 
 /// Runs frames until `done` holds (the worker answers on its own thread).
-fn step_until(h: &mut Harness<'_, TftsrApp>, what: &str, done: impl Fn(&TftsrApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}: {:?} {:?}",
-            h.state().security.state,
-            h.state().security.message
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
-}
-
-fn type_into(h: &mut Harness<'_, TftsrApp>, field: &str, text: &str) {
-    h.get_by_role_and_label(Role::PasswordInput, field).focus();
-    h.run();
-    h.get_by_role_and_label(Role::PasswordInput, field)
-        .type_text(text);
-    h.run();
-}
 
 #[test]
 fn first_run_without_a_keyring_sets_a_passphrase_then_shows_the_security_settings() {
@@ -71,7 +36,7 @@ fn first_run_without_a_keyring_sets_a_passphrase_then_shows_the_security_setting
             }
         )
     });
-    type_into(&mut h, "Passphrase", "short");
+    type_into(&mut h, Role::PasswordInput, "Passphrase", "short");
     h.get_by_label("Create encrypted store").click();
     h.run();
     assert!(
@@ -83,8 +48,18 @@ fn first_run_without_a_keyring_sets_a_passphrase_then_shows_the_security_setting
             .contains("at least 8"),
         "a short passphrase is refused in the window"
     );
-    type_into(&mut h, "Passphrase", " but now long enough");
-    type_into(&mut h, "Repeat passphrase", "short but now long enough");
+    type_into(
+        &mut h,
+        Role::PasswordInput,
+        "Passphrase",
+        " but now long enough",
+    );
+    type_into(
+        &mut h,
+        Role::PasswordInput,
+        "Repeat passphrase",
+        "short but now long enough",
+    );
     h.get_by_label("Create encrypted store").click();
     h.step(); // the spinner repaints until the worker answers
     step_until(&mut h, "the store to open", |a| a.security.is_open());

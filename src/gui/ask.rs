@@ -75,26 +75,8 @@ impl AskView {
             ui.label("No provider yet: add one in Settings → Providers.");
             return commands;
         }
-        if self
-            .provider
-            .as_ref()
-            .is_none_or(|p| !providers.iter().any(|x| &x.name == p))
-        {
-            self.provider = providers.first().map(|p| p.name.clone());
-        }
         ui.horizontal(|ui| {
-            ui.label("Provider");
-            egui::ComboBox::from_id_salt("ask-provider")
-                .selected_text(self.provider.clone().unwrap_or_default())
-                .show_ui(ui, |ui| {
-                    for p in providers {
-                        ui.selectable_value(
-                            &mut self.provider,
-                            Some(p.name.clone()),
-                            format!("{} ({})", p.name, p.model),
-                        );
-                    }
-                });
+            super::providers::provider_picker_ui(ui, "ask-provider", providers, &mut self.provider);
         });
         let l = ui.label("Question");
         ui.add(

@@ -438,26 +438,13 @@ impl IssuesView {
         if providers.is_empty() {
             ui.label("No provider yet: add one in Settings → Providers.");
         }
-        if self
-            .provider
-            .as_ref()
-            .is_none_or(|p| !providers.iter().any(|x| &x.name == p))
-        {
-            self.provider = providers.first().map(|p| p.name.clone());
-        }
         ui.horizontal(|ui| {
-            ui.label("Provider");
-            egui::ComboBox::from_id_salt("chat-provider")
-                .selected_text(self.provider.clone().unwrap_or_default())
-                .show_ui(ui, |ui| {
-                    for p in providers {
-                        ui.selectable_value(
-                            &mut self.provider,
-                            Some(p.name.clone()),
-                            format!("{} ({})", p.name, p.model),
-                        );
-                    }
-                });
+            super::providers::provider_picker_ui(
+                ui,
+                "chat-provider",
+                providers,
+                &mut self.provider,
+            );
             ui.selectable_value(&mut self.mode, Mode::Pseudonym, "[TYPE-n]");
             ui.selectable_value(&mut self.mode, Mode::Label, "[TYPE]");
             ui.checkbox(

@@ -284,3 +284,30 @@ impl ProvidersView {
         commands
     }
 }
+
+/// The provider drop-down (Ask AI, triage chat): keeps `selected` on an existing provider.
+pub fn provider_picker_ui(
+    ui: &mut egui::Ui,
+    id_salt: &str,
+    providers: &[ProviderSummary],
+    selected: &mut Option<String>,
+) {
+    if selected
+        .as_ref()
+        .is_none_or(|p| !providers.iter().any(|x| &x.name == p))
+    {
+        *selected = providers.first().map(|p| p.name.clone());
+    }
+    ui.label("Provider");
+    egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(selected.clone().unwrap_or_default())
+        .show_ui(ui, |ui| {
+            for p in providers {
+                ui.selectable_value(
+                    selected,
+                    Some(p.name.clone()),
+                    format!("{} ({})", p.name, p.model),
+                );
+            }
+        });
+}

@@ -45,5 +45,6 @@ pub fn fake(prefix: &str, len: usize, alphabet: &str) -> String {
 
 pub const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 pub mod server;
+pub mod window;
 
 pub const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
