@@ -477,3 +477,22 @@ fn a_second_opener_waits_then_is_refused_while_the_store_is_in_use() {
     let mut again = unlock(&dir, keyring_request(&keys)).unwrap();
     assert!(again.verify_audit().unwrap().is_ok());
 }
+
+#[cfg(unix)]
+#[test]
+fn an_open_data_directory_is_tightened_to_0700() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("data");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    drop(
+        unlock(
+            &DataDir::new(&root),
+            keyring_request(&MemoryKeyStore::default()),
+        )
+        .unwrap(),
+    );
+    let mode = std::fs::metadata(&root).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+}

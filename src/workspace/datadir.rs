@@ -46,10 +46,23 @@ impl DataDir {
         self.root.join(VAULT_FILE)
     }
 
-    /// Creates the directory (mode 0700) if needed; refuses a symlink or a non-directory.
+    /// Creates the directory (mode 0700) if needed, or tightens an existing one to 0700;
+    /// refuses a symlink or a non-directory.
     pub fn ensure(&self) -> std::io::Result<()> {
         match std::fs::symlink_metadata(&self.root) {
-            Ok(m) if m.is_dir() => Ok(()),
+            Ok(m) if m.is_dir() => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    if m.permissions().mode() & 0o077 != 0 {
+                        std::fs::set_permissions(
+                            &self.root,
+                            std::fs::Permissions::from_mode(0o700),
+                        )?;
+                    }
+                }
+                Ok(())
+            }
             Ok(_) => Err(std::io::Error::other(format!(
                 "{} is not a directory",
                 self.root.display()
