@@ -3,7 +3,7 @@
 //! the log, in a question, in a file name.
 
 use super::{Finding, PiiType};
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Values shorter than this are not propagated (too likely to be ordinary words or numbers).
 const MIN_LEN: usize = 4;
@@ -20,15 +20,24 @@ const COMMON_USERS: &[&str] = &[
     "daemon", "nobody", "www", "www-data", "shared", "public", "default", "local", "home", "opt",
 ];
 
+/// Only the kinds found from their context (a key, a path, a cue) are searched for again: the
+/// others (addresses, e-mails, vendor tokens, numbers) are found by their shape wherever they
+/// are, and searching for every address again would cost more than the scan itself.
 fn worth_propagating(kind: PiiType, value: &str) -> bool {
     if value.len() < MIN_LEN || value.len() > MAX_LEN || value.contains('\n') {
         return false;
     }
     match kind {
         PiiType::HomeUsername => !COMMON_USERS.contains(&value.to_ascii_lowercase().as_str()),
-        // Whole blocks: their parts are not searched for.
-        PiiType::PrivateKey => false,
-        _ => true,
+        PiiType::Password
+        | PiiType::ApiKey
+        | PiiType::BearerToken
+        | PiiType::AwsSecretKey
+        | PiiType::UrlCredentials
+        | PiiType::DbConnection
+        | PiiType::PersonName
+        | PiiType::CustomPattern => true,
+        _ => false,
     }
 }
 
@@ -70,8 +79,11 @@ pub fn propagate(
     // Longest first, so a value that contains another wins.
     all.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.1.cmp(&b.1)));
     all.dedup_by(|a, b| a.1 == b.1);
+    // A DFA searches fastest; with many values its memory would grow, so the automaton decides.
+    let kind = (all.len() <= 2_000).then_some(AhoCorasickKind::DFA);
     let Ok(ac) = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(kind)
         .build(all.iter().map(|(_, v)| v.as_str()))
     else {
         return findings;
