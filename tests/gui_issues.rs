@@ -191,3 +191,91 @@ fn create_attach_approve_chat_and_find_it_again_after_restart() {
     h.step();
     h.get_by_label_contains("Why 1: Why did sshd lock out?");
 }
+
+#[test]
+fn generate_edit_and_export_a_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let keys = Arc::new(MemoryKeyStore::default());
+    {
+        let mut ws = tftsr::workspace::unlock(
+            &DataDir::new(&data),
+            tftsr::workspace::UnlockRequest {
+                keystore: &*keys,
+                passphrase: None,
+                passphrase_from_env: false,
+                scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
+            },
+        )
+        .unwrap();
+        ws.open_issue(&tftsr::store::records::NewIssue {
+            title: "disk full on 10.1.2.3",
+            description: "logs stopped rotating",
+            domain: "linux",
+            severity: "P2",
+        })
+        .unwrap();
+    }
+    let mut h = app(&data, keys);
+    step_until(&mut h, "the list", |a| a.issues.issues.len() == 1);
+    h.get_by_label("Issues").click();
+    h.step();
+    h.get_by_label("P2 · disk full on 10.1.2.3").click();
+    h.step();
+    step_until(&mut h, "the issue", |a| a.issues.detail.is_some());
+    h.get_by_label("Documents").click();
+    h.step();
+    h.get_by_label("Generate").click();
+    h.step();
+    step_until(&mut h, "the RCA", |a| {
+        a.issues.detail.as_ref().is_some_and(|d| d.rca.is_some())
+    });
+    assert!(
+        !h.state()
+            .issues
+            .detail
+            .as_ref()
+            .unwrap()
+            .rca
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("10.1.2.3")
+    );
+    h.step();
+    type_into(
+        &mut h,
+        Role::MultilineTextInput,
+        "Markdown",
+        "\nEdited: add a logrotate check.\n",
+    );
+    h.get_by_label("Save version").click();
+    h.step();
+    step_until(&mut h, "version 2", |a| {
+        a.issues
+            .detail
+            .as_ref()
+            .and_then(|d| d.rca.as_ref())
+            .is_some_and(|(v, _)| *v == 2)
+    });
+    let issue_id = h.state().issues.current_id().unwrap();
+    let out = tmp.path().join("rca.html");
+    h.state_mut().export_document_to(
+        issue_id,
+        tftsr::triage::documents::DocKind::Rca,
+        out.clone(),
+        true,
+    );
+    step_until(&mut h, "the export", |a| {
+        a.issues
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.exported.is_some())
+    });
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("Edited: add a logrotate check."), "{html}");
+    assert!(!html.contains("10.1.2.3"));
+    h.get_by_label("Audit").click();
+    h.step();
+    h.get_by_label("export");
+}

@@ -47,6 +47,8 @@ pub struct TftsrApp {
     issue_scan: Option<RequestId>,
     /// The open dialog is for a log to attach to the issue.
     dialog_for_issue: bool,
+    /// The open save dialog is for a document export: (issue, kind, html).
+    export_pending: Option<(String, crate::triage::documents::DocKind, bool)>,
     worker: Worker,
     next_id: RequestId,
     /// The scan in flight: its id and cancel flag.
@@ -77,6 +79,7 @@ impl TftsrApp {
             chat_request: None,
             issue_scan: None,
             dialog_for_issue: false,
+            export_pending: None,
             worker,
             next_id: 1,
             active_scan: None,
@@ -325,6 +328,22 @@ impl TftsrApp {
                     step_id,
                 })
             }
+            IssueCommand::GenerateDoc(issue_id, kind) => {
+                self.issue_request(|id| IssueRequest::GenerateDoc { id, issue_id, kind })
+            }
+            IssueCommand::SaveDoc(issue_id, kind, markdown) => {
+                self.issue_request(|id| IssueRequest::SaveDoc {
+                    id,
+                    issue_id,
+                    kind,
+                    markdown,
+                })
+            }
+            IssueCommand::PickExport(issue_id, kind, html) => {
+                let name = format!("{}.{}", kind.name(), if html { "html" } else { "md" });
+                self.export_pending = Some((issue_id, kind, html));
+                self.save_dialog(ctx, name);
+            }
             IssueCommand::KeepPseudonyms(issue_id, keep) => {
                 self.issue_request(|id| IssueRequest::KeepPseudonyms { id, issue_id, keep })
             }
@@ -498,6 +517,49 @@ impl TftsrApp {
         }
     }
 
+    /// Exports a document to `path` (what the save dialog's answer does).
+    pub fn export_document_to(
+        &mut self,
+        issue_id: String,
+        kind: crate::triage::documents::DocKind,
+        path: PathBuf,
+        html: bool,
+    ) {
+        self.issue_request(|id| IssueRequest::ExportDoc {
+            id,
+            issue_id,
+            kind,
+            path,
+            html,
+        });
+    }
+
+    /// The save dialog for an export, starting in the home folder.
+    fn save_dialog(&mut self, ctx: &egui::Context, name: String) {
+        if self.dialog_open {
+            return;
+        }
+        let events = self.worker.event_sender.clone();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tftsr-dialog".into())
+            .spawn(move || {
+                let mut dialog = rfd::FileDialog::new()
+                    .set_title("Export")
+                    .set_file_name(name);
+                if let Some(home) = std::env::home_dir() {
+                    dialog = dialog.set_directory(home);
+                }
+                if events.send(Event::PickedSave(dialog.save_file())).is_ok() {
+                    ctx.request_repaint();
+                }
+            });
+        match spawned {
+            Ok(_) => self.dialog_open = true,
+            Err(_) => self.issues.message = Some("Could not open the file dialog.".into()),
+        }
+    }
+
     /// Native dialogs run on their own thread: they may block, the frame must not.
     fn dialog(&mut self, ctx: &egui::Context, save: bool) {
         if self.dialog_open {
@@ -642,6 +704,17 @@ impl TftsrApp {
             }
             Event::PickedSave(path) => {
                 self.dialog_open = false;
+                if let Some((issue_id, kind, html)) = self.export_pending.take() {
+                    match path {
+                        Some(path) => self.export_document_to(issue_id, kind, path, html),
+                        None => {
+                            self.issues.message = Some(
+                                "No file was chosen. If no dialog appeared, install xdg-desktop-portal or zenity.".into(),
+                            )
+                        }
+                    }
+                    return;
+                }
                 match path {
                     Some(path) => self.save(path),
                     None => {
@@ -837,7 +910,7 @@ impl TftsrApp {
                 } else {
                     (
                         "online: allow-list",
-                        "Only the origins in Settings → Network, only after redaction",
+                        "Only the origins in Settings › Network, only after redaction",
                     )
                 };
                 ui.label(egui::RichText::new(net).color(egui::Color32::LIGHT_GREEN))

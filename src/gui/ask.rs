@@ -72,7 +72,7 @@ impl AskView {
         let mut commands = Vec::new();
         ui.heading("Ask AI");
         if providers.is_empty() {
-            ui.label("No provider yet: add one in Settings → Providers.");
+            ui.label("No provider yet: add one in Settings › Providers.");
             return commands;
         }
         ui.horizontal(|ui| {

@@ -9,6 +9,7 @@ use crate::pii::Mode;
 use crate::review::Review;
 use crate::store::records::SEVERITIES;
 use crate::store::triage::{DOMAINS, EventRow, IssueFilter, IssueRow, StepRow, domain_label};
+use crate::triage::documents::{self, DocKind};
 use crate::triage::whys;
 use eframe::egui::{self, Color32, Panel, RichText, ScrollArea};
 
@@ -37,6 +38,10 @@ pub enum IssueCommand {
     MoveStep(String, String, bool),
     DeleteStep(String, String),
     KeepPseudonyms(String, bool),
+    GenerateDoc(String, DocKind),
+    SaveDoc(String, DocKind, String),
+    /// Ask where to export (the save dialog), then export.
+    PickExport(String, DocKind, bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +49,9 @@ pub enum IssueTab {
     Logs,
     Chat,
     Resolution,
+    Documents,
     Timeline,
+    Audit,
 }
 
 pub struct IssuesView {
@@ -70,6 +77,11 @@ pub struct IssuesView {
     pub new_step: String,
     pub root_cause: String,
     pub message: Option<String>,
+    pub doc_kind: DocKind,
+    /// The document being edited, and which version of which document it started from.
+    pub editor: String,
+    pub editor_from: Option<(DocKind, i64)>,
+    md_cache: egui_commonmark::CommonMarkCache,
 }
 
 impl Default for IssuesView {
@@ -98,6 +110,10 @@ impl Default for IssuesView {
             new_step: String::new(),
             root_cause: String::new(),
             message: None,
+            doc_kind: DocKind::Rca,
+            editor: String::new(),
+            editor_from: None,
+            md_cache: Default::default(),
         }
     }
 }
@@ -352,7 +368,9 @@ impl IssuesView {
                 (IssueTab::Logs, "Logs"),
                 (IssueTab::Chat, "Triage chat"),
                 (IssueTab::Resolution, "Resolution"),
+                (IssueTab::Documents, "Documents"),
                 (IssueTab::Timeline, "Timeline"),
+                (IssueTab::Audit, "Audit"),
             ] {
                 if ui.selectable_label(self.tab == tab, label).clicked() {
                     self.tab = tab;
@@ -364,6 +382,30 @@ impl IssuesView {
             IssueTab::Logs => self.logs_ui(ui, &i.id, commands),
             IssueTab::Chat => self.chat_ui(ui, &row, providers, commands),
             IssueTab::Resolution => self.resolution_ui(ui, &row, commands),
+            IssueTab::Documents => self.documents_ui(ui, &i.id, commands),
+            IssueTab::Audit => {
+                ui.label("Read-only: every recorded action about this issue, newest first.");
+                let entries = self
+                    .detail
+                    .as_ref()
+                    .map(|d| d.audit.clone())
+                    .unwrap_or_default();
+                ScrollArea::vertical().show(ui, |ui| {
+                    egui::Grid::new("issue-audit")
+                        .striped(true)
+                        .num_columns(4)
+                        .show(ui, |ui| {
+                            for e in &entries {
+                                ui.monospace(e.seq.to_string());
+                                ui.monospace(crate::audit::format_ts(e.ts_ms));
+                                ui.label(&e.action);
+                                let details: String = e.details.chars().take(100).collect();
+                                ui.monospace(details);
+                                ui.end_row();
+                            }
+                        });
+                });
+            }
             IssueTab::Timeline => {
                 ScrollArea::vertical().show(ui, |ui| {
                     for e in self
@@ -436,7 +478,7 @@ impl IssuesView {
     ) {
         let issue_id = row.issue.id.clone();
         if providers.is_empty() {
-            ui.label("No provider yet: add one in Settings → Providers.");
+            ui.label("No provider yet: add one in Settings › Providers.");
         }
         ui.horizontal(|ui| {
             super::providers::provider_picker_ui(
@@ -645,6 +687,110 @@ impl IssuesView {
                     std::mem::take(&mut self.new_step),
                 ));
             }
+        });
+    }
+}
+
+impl IssuesView {
+    fn documents_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        issue_id: &str,
+        commands: &mut Vec<IssueCommand>,
+    ) {
+        let Some(d) = self.detail.as_ref() else {
+            return;
+        };
+        if let Some(row) = &d.row {
+            let (to_rc, to_resolve) = documents::metrics(&row.issue, &row.why, d.resolved_at);
+            ui.label(format!(
+                "Time to root cause: {} · time to resolve: {}",
+                to_rc.unwrap_or_else(|| "—".into()),
+                to_resolve.unwrap_or_else(|| "—".into())
+            ));
+        }
+        let current = match self.doc_kind {
+            DocKind::Rca => d.rca.clone(),
+            DocKind::PostMortem => d.postmortem.clone(),
+        };
+        if let Some(m) = &d.exported {
+            ui.colored_label(Color32::LIGHT_GREEN, m);
+        }
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.doc_kind, DocKind::Rca, "RCA");
+            ui.selectable_value(&mut self.doc_kind, DocKind::PostMortem, "Post-mortem");
+            ui.separator();
+            let label = if current.is_some() {
+                "Regenerate from the issue"
+            } else {
+                "Generate"
+            };
+            if ui.button(label).clicked() {
+                commands.push(IssueCommand::GenerateDoc(
+                    issue_id.to_string(),
+                    self.doc_kind,
+                ));
+            }
+        });
+        let Some((version, text)) = current else {
+            ui.label("Generate the document from the issue's data, then edit it here.");
+            return;
+        };
+        if self.editor_from != Some((self.doc_kind, version)) {
+            self.editor = text;
+            self.editor_from = Some((self.doc_kind, version));
+        }
+        ui.horizontal(|ui| {
+            ui.label(format!("{} · version {version}", self.doc_kind.title()));
+            if ui.button("Save version").clicked() {
+                commands.push(IssueCommand::SaveDoc(
+                    issue_id.to_string(),
+                    self.doc_kind,
+                    self.editor.clone(),
+                ));
+            }
+            if ui.button("Export .md…").clicked() {
+                commands.push(IssueCommand::PickExport(
+                    issue_id.to_string(),
+                    self.doc_kind,
+                    false,
+                ));
+            }
+            if ui.button("Export .html…").clicked() {
+                commands.push(IssueCommand::PickExport(
+                    issue_id.to_string(),
+                    self.doc_kind,
+                    true,
+                ));
+            }
+        });
+        ui.label(
+            RichText::new("Exports are redacted again as a whole, and recorded in the audit log.")
+                .weak(),
+        );
+        ui.columns(2, |cols| {
+            let l = cols[0].label("Markdown");
+            ScrollArea::vertical()
+                .id_salt("doc-edit")
+                .show(&mut cols[0], |ui| {
+                    ui.add(
+                        egui::TextEdit::multiline(&mut self.editor)
+                            .code_editor()
+                            .desired_width(f32::INFINITY)
+                            .desired_rows(30),
+                    )
+                    .labelled_by(l.id);
+                });
+            cols[1].label("Preview");
+            ScrollArea::vertical()
+                .id_salt("doc-preview")
+                .show(&mut cols[1], |ui| {
+                    egui_commonmark::CommonMarkViewer::new().show(
+                        ui,
+                        &mut self.md_cache,
+                        &self.editor,
+                    );
+                });
         });
     }
 }

@@ -9,6 +9,7 @@ use crate::pii::{Detector, Mode, Pseudonyms};
 use crate::review::Review;
 use crate::store::records::NewIssue;
 use crate::store::triage::{EventRow, IssueFilter, IssueRow, LogRow, MessageRow, StepRow};
+use crate::triage::documents::DocKind;
 use crate::triage::whys;
 use crate::workspace::{Workspace, WorkspaceError};
 use std::collections::HashMap;
@@ -106,6 +107,24 @@ pub enum IssueRequest {
         issue_id: String,
         keep: bool,
     },
+    GenerateDoc {
+        id: RequestId,
+        issue_id: String,
+        kind: DocKind,
+    },
+    SaveDoc {
+        id: RequestId,
+        issue_id: String,
+        kind: DocKind,
+        markdown: String,
+    },
+    ExportDoc {
+        id: RequestId,
+        issue_id: String,
+        kind: DocKind,
+        path: std::path::PathBuf,
+        html: bool,
+    },
 }
 
 /// Everything the issue view shows.
@@ -118,6 +137,14 @@ pub struct IssueDetail {
     pub timeline: Vec<EventRow>,
     /// `[TYPE-n]` → value, for showing answers with originals on this machine only.
     pub originals: HashMap<String, String>,
+    /// Latest (version, Markdown) of the RCA and the post-mortem.
+    pub rca: Option<(i64, String)>,
+    pub postmortem: Option<(i64, String)>,
+    /// The audit entries about this issue, newest first.
+    pub audit: Vec<crate::audit::Entry>,
+    pub resolved_at: Option<i64>,
+    /// The last export's message ("Exported … (N bytes)").
+    pub exported: Option<String>,
 }
 
 pub enum IssueEvent {
@@ -157,7 +184,10 @@ fn request_id(r: &IssueRequest) -> RequestId {
         | R::UpdateStep { id, .. }
         | R::MoveStep { id, .. }
         | R::DeleteStep { id, .. }
-        | R::KeepPseudonyms { id, .. } => *id,
+        | R::KeepPseudonyms { id, .. }
+        | R::GenerateDoc { id, .. }
+        | R::SaveDoc { id, .. }
+        | R::ExportDoc { id, .. } => *id,
     }
 }
 
@@ -282,6 +312,39 @@ impl State {
                     ws.delete_step(&step_id)?;
                     detail(ws, &issue_id, maps)
                 }
+                R::GenerateDoc { issue_id, kind, .. } => {
+                    ws.generate_document(&issue_id, kind)?;
+                    detail(ws, &issue_id, maps)
+                }
+                R::SaveDoc {
+                    issue_id,
+                    kind,
+                    markdown,
+                    ..
+                } => {
+                    ws.save_document(&issue_id, kind, &markdown)?;
+                    detail(ws, &issue_id, maps)
+                }
+                R::ExportDoc {
+                    issue_id,
+                    kind,
+                    path,
+                    html,
+                    ..
+                } => {
+                    let bytes = ws.export_document(&issue_id, kind, &path, html)?;
+                    let mut d = load_detail(ws, &issue_id, maps)?;
+                    let name = path
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                    d.exported = Some(format!(
+                        "Exported {name} ({bytes} bytes, redacted; recorded in the audit log)."
+                    ));
+                    Ok(Event::Issue(IssueEvent::Detail {
+                        id,
+                        detail: Box::new(d),
+                    }))
+                }
                 R::KeepPseudonyms { issue_id, keep, .. } => {
                     let map = map_for(ws, maps, &issue_id)?;
                     let map = std::mem::take(map);
@@ -325,6 +388,11 @@ fn load_detail(
             .get(issue_id)
             .map(Pseudonyms::reverse)
             .unwrap_or_default(),
+        rca: ws.document(issue_id, DocKind::Rca)?,
+        postmortem: ws.document(issue_id, DocKind::PostMortem)?,
+        audit: ws.issue_audit(issue_id)?,
+        resolved_at: ws.resolved_at(issue_id)?,
+        exported: None,
     })
 }
 

@@ -483,3 +483,44 @@ pub fn clear_pseudonyms(conn: &Connection, issue_id: &str) -> Result<(), StoreEr
         .execute(named_params! {":i": issue_id})?;
     Ok(())
 }
+
+/// The newest version of a document, with its number.
+pub fn latest_document(
+    conn: &Connection,
+    issue_id: &str,
+    kind: &str,
+) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT version, content_md FROM documents WHERE issue_id = :i AND kind = :k
+             ORDER BY version DESC LIMIT 1",
+        )?
+        .query_row(named_params! {":i": issue_id, ":k": kind}, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+/// Saves a new version; returns its number.
+pub fn save_document(
+    conn: &Connection,
+    issue_id: &str,
+    kind: &str,
+    content: &str,
+) -> Result<i64, StoreError> {
+    let version = latest_document(conn, issue_id, kind)?.map_or(1, |(v, _)| v + 1);
+    conn.prepare_cached(
+        "INSERT INTO documents (id, issue_id, kind, version, content_md, created_at)
+         VALUES (:id, :i, :k, :v, :c, :now)",
+    )?
+    .execute(named_params! {":id": new_id(), ":i": issue_id, ":k": kind, ":v": version, ":c": content, ":now": now_ms()})?;
+    Ok(version)
+}
+
+pub fn resolved_at(conn: &Connection, issue_id: &str) -> Result<Option<i64>, StoreError> {
+    Ok(conn.query_row(
+        "SELECT resolved_at FROM issues WHERE id = ?1",
+        [issue_id],
+        |r| r.get(0),
+    )?)
+}

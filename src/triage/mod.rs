@@ -2,6 +2,7 @@
 //! 5-Whys protocol, and one expert prompt per domain, compiled in from `assets/prompts/`) and
 //! the parser for the assistant's progress block.
 
+pub mod documents;
 pub mod whys;
 
 use crate::ai::SystemPrompt;

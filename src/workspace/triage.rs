@@ -9,6 +9,7 @@ use crate::pii::{Detector, Mode, PiiType, Pseudonyms};
 use crate::review::{RedactedText, Review};
 use crate::store::records::{self, NewIssue};
 use crate::store::triage::{self as t, IssueFilter, IssueRow, StepRow, WhyState};
+use crate::triage::documents::{self, DocInput, DocKind};
 use crate::triage::whys::WhyUpdate;
 use serde_json::json;
 
@@ -435,6 +436,151 @@ impl Workspace {
 
     pub fn open_by_severity(&self) -> Result<Vec<(String, i64)>, WorkspaceError> {
         Ok(t::open_by_severity(self.store.conn())?)
+    }
+}
+
+/// Documents: generated redacted, edited, versioned, exported redacted and audited.
+impl Workspace {
+    /// A fresh RCA or post-mortem from the issue's data, redacted, saved as a new version.
+    pub fn generate_document(
+        &mut self,
+        issue_id: &str,
+        kind: DocKind,
+    ) -> Result<(i64, String), WorkspaceError> {
+        // Every field is redacted before it is escaped into Markdown (escaping first could split
+        // a value, say an e-mail with `_`, so that detection misses part of it).
+        let r = documents::redacted;
+        let mut row = self.issue(issue_id)?;
+        row.issue.title = r(&row.issue.title);
+        row.issue.description = r(&row.issue.description);
+        row.why.root_cause = row.why.root_cause.as_deref().map(r);
+        let mut steps = self.steps(issue_id)?;
+        for s in &mut steps {
+            (s.question, s.answer, s.evidence) = (r(&s.question), r(&s.answer), r(&s.evidence));
+        }
+        let mut logs = self.logs(issue_id)?;
+        for l in &mut logs {
+            l.name = r(&l.name);
+        }
+        let mut timeline = self.timeline(Some(issue_id), 500)?;
+        timeline.reverse();
+        for e in &mut timeline {
+            e.detail = r(&e.detail);
+        }
+        let input = DocInput {
+            issue: &row.issue,
+            why: &row.why,
+            resolved_at: t::resolved_at(self.store.conn(), issue_id)?,
+            steps: &steps,
+            logs: &logs,
+            timeline: &timeline,
+        };
+        let markdown = documents::redacted(&match kind {
+            DocKind::Rca => documents::rca(&input),
+            DocKind::PostMortem => documents::postmortem(&input),
+        });
+        let version = t::save_document(self.store.conn(), issue_id, kind.name(), &markdown)?;
+        t::add_event(
+            self.store.conn(),
+            issue_id,
+            "document_generated",
+            kind.title(),
+        )?;
+        Ok((version, markdown))
+    }
+
+    pub fn resolved_at(&self, issue_id: &str) -> Result<Option<i64>, WorkspaceError> {
+        Ok(t::resolved_at(self.store.conn(), issue_id)?)
+    }
+
+    pub fn document(
+        &self,
+        issue_id: &str,
+        kind: DocKind,
+    ) -> Result<Option<(i64, String)>, WorkspaceError> {
+        Ok(t::latest_document(
+            self.store.conn(),
+            issue_id,
+            kind.name(),
+        )?)
+    }
+
+    /// Saves the person's edit as a new version.
+    pub fn save_document(
+        &mut self,
+        issue_id: &str,
+        kind: DocKind,
+        markdown: &str,
+    ) -> Result<i64, WorkspaceError> {
+        let version = t::save_document(self.store.conn(), issue_id, kind.name(), markdown)?;
+        t::add_event(
+            self.store.conn(),
+            issue_id,
+            "document_saved",
+            &format!("{} v{version}", kind.title()),
+        )?;
+        Ok(version)
+    }
+
+    /// Writes the latest version, redacted, as Markdown or self-contained HTML; the export is
+    /// recorded (path and SHA-256) before the file is written.
+    pub fn export_document(
+        &mut self,
+        issue_id: &str,
+        kind: DocKind,
+        path: &std::path::Path,
+        as_html: bool,
+    ) -> Result<usize, WorkspaceError> {
+        let (_, markdown) = self
+            .document(issue_id, kind)?
+            .ok_or_else(|| invalid("generate the document first"))?;
+        let markdown = documents::redacted(&markdown);
+        let bytes = if as_html {
+            let title = format!(
+                "{} — {}",
+                kind.title(),
+                documents::redacted(&self.issue(issue_id)?.issue.title)
+            );
+            documents::html_page(&title, &markdown).into_bytes()
+        } else {
+            markdown.into_bytes()
+        };
+        crate::output::check_destination(path).map_err(|e| invalid(format!("{e:#}")))?;
+        let sha = crate::secret::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        self.record(NewEntry {
+            action: "export",
+            entity_type: "document",
+            entity_id: issue_id.to_string(),
+            details: json!({
+                "issue_id": issue_id,
+                "kind": kind.name(),
+                "format": if as_html { "html" } else { "md" },
+                "path": path.display().to_string(),
+                "sha256": sha,
+                "bytes": bytes.len(),
+            }),
+        })?;
+        crate::output::write_atomic(path, &bytes).map_err(|e| invalid(format!("{e:#}")))?;
+        t::add_event(
+            self.store.conn(),
+            issue_id,
+            "document_exported",
+            &format!("{} ({})", kind.title(), if as_html { "html" } else { "md" }),
+        )?;
+        Ok(bytes.len())
+    }
+
+    /// The audit entries about one issue (its own, and those naming it in their details).
+    pub fn issue_audit(&self, issue_id: &str) -> Result<Vec<crate::audit::Entry>, WorkspaceError> {
+        let all = crate::audit::page(self.store.conn(), None, 100_000)?;
+        Ok(all
+            .into_iter()
+            .filter(|e| {
+                e.entity_id == issue_id
+                    || serde_json::from_str::<serde_json::Value>(&e.details)
+                        .is_ok_and(|d| d["issue_id"] == issue_id)
+            })
+            .collect())
     }
 }
 
