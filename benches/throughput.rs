@@ -91,7 +91,7 @@ fn crafted(detector: &Detector) {
         "curl -u a:b ",
         " -p -u",
         "a:1.2.3.4",
-        "-----BEGIN PRIVATE KEY-----\n",
+        concat!("-----BEGIN PRIVATE", " KEY-----\n"),
     ];
     println!("crafted lines, {} MB each:", LEN >> 20);
     for unit in units {
