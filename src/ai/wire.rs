@@ -115,24 +115,8 @@ pub fn build(
             }
             let mut headers = vec![json_header];
             // Local OpenAI-compatible servers (LM Studio, vLLM) often need no key.
-            if let Some(key) = key.filter(|k| !k.is_empty()) {
-                let key = key_text(Some(key))?;
-                let header = cfg
-                    .options
-                    .auth_header
-                    .as_deref()
-                    .unwrap_or("authorization");
-                let prefix = cfg.options.auth_prefix.as_deref().unwrap_or(
-                    if header.eq_ignore_ascii_case("authorization") {
-                        "Bearer "
-                    } else {
-                        ""
-                    },
-                );
-                headers.push((
-                    static_header(header),
-                    HeaderValue::secret(SecretString::new(format!("{prefix}{}", key.expose()))),
-                ));
+            if let Some(header) = configured_auth(cfg, key)? {
+                headers.push(header);
             } else if !cfg.is_loopback_hint() {
                 return Err(WireError::MissingKey);
             }
@@ -248,19 +232,7 @@ pub fn build(
                 body.insert(f.clone(), Value::String(cfg.model.clone()));
             }
             let mut headers = vec![json_header];
-            if let Some(key) = key.filter(|k| !k.is_empty()) {
-                let key = key_text(Some(key))?;
-                let header = cfg
-                    .options
-                    .auth_header
-                    .as_deref()
-                    .unwrap_or("authorization");
-                let prefix = cfg.options.auth_prefix.as_deref().unwrap_or("Bearer ");
-                headers.push((
-                    static_header(header),
-                    HeaderValue::secret(SecretString::new(format!("{prefix}{}", key.expose()))),
-                ));
-            }
+            headers.extend(configured_auth(cfg, key)?);
             Ok(WireRequest {
                 url: join(&cfg.base_url, cfg.options.path.as_deref().unwrap_or("")),
                 headers,
@@ -269,6 +241,33 @@ pub fn build(
             })
         }
     }
+}
+
+/// The key in the configured header (default `authorization: Bearer …`; Azure-style
+/// `api-key: …`), or nothing when no key is set.
+fn configured_auth(
+    cfg: &ProviderConfig,
+    key: Option<&SecretBytes>,
+) -> Result<Option<(&'static str, HeaderValue)>, WireError> {
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    let key = key_text(Some(key))?;
+    let header = cfg
+        .options
+        .auth_header
+        .as_deref()
+        .unwrap_or("authorization");
+    let default_prefix = if header.eq_ignore_ascii_case("authorization") {
+        "Bearer "
+    } else {
+        ""
+    };
+    let prefix = cfg.options.auth_prefix.as_deref().unwrap_or(default_prefix);
+    Ok(Some((
+        static_header(header),
+        HeaderValue::secret(SecretString::new(format!("{prefix}{}", key.expose()))),
+    )))
 }
 
 /// Header names come from a fixed set (ureq wants `'static` names here).
