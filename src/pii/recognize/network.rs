@@ -449,9 +449,10 @@ fn ipv6_tail(bytes: &[u8], s: usize, mut e: usize, sink: &mut Sink<'_>) {
 /// An IPv4-shaped match (from the numbers pass): checks the octets, the surroundings and the
 /// version-keyword policy.
 pub(crate) fn ipv4_candidate(bytes: &[u8], s: usize, e: usize, sink: &mut Sink<'_>) {
-    // Part of a longer dotted number (OID, 5-part version) or of a word: not an address.
-    if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-        || at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    // Part of a longer dotted number (OID, 5-part version) or of a word: not an address. An
+    // underscore joins names (`backup_10.9.8.7.tar`, `host_10.0.0.5`): it is a boundary.
+    if before(bytes, s).is_some_and(|b| b.is_ascii_alphanumeric())
+        || at(bytes, e).is_some_and(|b| b.is_ascii_alphanumeric())
     {
         return;
     }
