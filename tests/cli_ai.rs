@@ -310,3 +310,53 @@ fn a_value_found_once_is_redacted_wherever_it_appears() {
         "an empty question is not sent"
     );
 }
+
+/// `ask` takes the same rules as `redact`: custom terms and patterns are redacted from what it
+/// sends, allowed values are kept.
+#[test]
+fn ask_applies_custom_terms_patterns_and_the_allow_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = openai();
+    ok(&tftsr(
+        &data,
+        &["network", "allow", &server.url()],
+        b"",
+        &[],
+    ));
+    let url = format!("{}/v1", server.url());
+    ok(&tftsr(
+        &data,
+        &[
+            "provider", "add", "p", "--kind", "openai", "--model", "m", "--url", &url,
+        ],
+        b"k-12345",
+        &[],
+    ));
+    ok(&tftsr(
+        &data,
+        &[
+            "ask",
+            "--provider",
+            "p",
+            "--term",
+            "Globex Corp",
+            "--pattern",
+            "TKT-[0-9]{5}",
+            "--allow",
+            "192.0.2.10",
+            "why does Globex Corp ticket TKT-48213 mention 192.0.2.10 and 192.0.2.11?",
+        ],
+        b"",
+        &[],
+    ));
+    let raw = server.requests()[0].raw_text();
+    assert!(
+        !raw.contains("Globex Corp") && !raw.contains("TKT-48213") && !raw.contains("192.0.2.11"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("192.0.2.10"),
+        "an allowed value is kept: {raw}"
+    );
+}

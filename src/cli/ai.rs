@@ -103,6 +103,8 @@ pub struct AskArgs {
     /// `label` sends [IPV4]; `pseudonym` sends [IPV4-1] so the assistant can tell values apart.
     #[arg(long, value_enum, default_value_t = super::ModeArg::Pseudonym)]
     pub mode: super::ModeArg,
+    #[command(flatten)]
+    pub rules: super::RuleArgs,
     /// The question (`-` reads it from standard input, keeping it out of the process list).
     pub question: String,
 }
@@ -286,7 +288,7 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
         super::ModeArg::Label => Mode::Label,
         super::ModeArg::Pseudonym => Mode::Pseudonym,
     };
-    let detector = Detector::builtin();
+    let detector = super::detector(&args.rules)?;
     let mut pseudonyms = Pseudonyms::new();
     // Every part passes the gate; non-interactively, every finding is redacted.
     // Logs first, so a value found in a log is found again in the question (and in file names).

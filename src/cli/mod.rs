@@ -55,12 +55,19 @@ pub struct InputArgs {
     /// The log to read; `-` or nothing reads standard input.
     #[arg(value_name = "FILE|-")]
     pub file: Option<PathBuf>,
-    /// Only these types (comma-separated names, see `tftsr types`).
-    #[arg(long, value_delimiter = ',', value_name = "a,b,…")]
-    pub types: Vec<String>,
     /// Size cap in MiB for the input.
     #[arg(long, value_name = "MiB", default_value_t = input::DEFAULT_MAX_BYTES / (1024 * 1024))]
     pub max_size: u64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// What to find: types, custom terms and patterns, and values never to redact.
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// Only these types (comma-separated names, see `tftsr types`).
+    #[arg(long, value_delimiter = ',', value_name = "a,b,…")]
+    pub types: Vec<String>,
     /// A custom term to redact wherever it appears, case-insensitively (repeatable).
     #[arg(long = "term", value_name = "TERM")]
     pub terms: Vec<String>,
@@ -177,7 +184,7 @@ fn load(args: &InputArgs) -> Result<(String, Loaded)> {
     Ok((name, loaded))
 }
 
-fn detector(args: &InputArgs) -> Result<Detector> {
+pub(crate) fn detector(args: &RuleArgs) -> Result<Detector> {
     let enabled = if args.types.is_empty() {
         None
     } else {
@@ -215,7 +222,7 @@ fn detector(args: &InputArgs) -> Result<Detector> {
 }
 
 fn run_redact(args: &RedactArgs) -> Result<()> {
-    let detector = detector(&args.input)?;
+    let detector = detector(&args.input.rules)?;
     check_outputs(args)?;
     let (_, loaded) = load(&args.input)?;
     let findings = detector.scan(&loaded.text);
@@ -271,7 +278,7 @@ fn check_outputs(args: &RedactArgs) -> Result<()> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<ExitCode> {
-    let detector = detector(&args.input)?;
+    let detector = detector(&args.input.rules)?;
     let (_, loaded) = load(&args.input)?;
     let findings = detector.scan(&loaded.text);
     let lines = line_numbers(&loaded.text, &findings);
