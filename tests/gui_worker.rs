@@ -28,6 +28,7 @@ fn worker_in(dir: &std::path::Path, keyring_works: bool) -> (Worker, Arc<MemoryK
         StoreConfig {
             dir: DataDir::new(dir),
             keystore: keys.clone(),
+            env_passphrase: None,
         },
     )
     .expect("worker starts");

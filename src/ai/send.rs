@@ -27,8 +27,9 @@ const MAX_REPLY_BYTES: u64 = 10 * 1024 * 1024;
 pub enum SendError {
     #[error(transparent)]
     Wire(#[from] WireError),
+    // Not a `source`: the message already includes it (error chains would print it twice).
     #[error("AI request refused or failed: {0}")]
-    Egress(#[from] EgressError),
+    Egress(EgressError),
     #[error("the transmission could not be recorded in the audit log, so nothing was sent ({0})")]
     Audit(WorkspaceError),
     #[error("AI request failed: {0}")]
@@ -37,6 +38,12 @@ pub enum SendError {
     Cancelled { partial: String },
     #[error("the answer was cut off ({reason}); what arrived is kept, marked incomplete")]
     Interrupted { partial: String, reason: String },
+}
+
+impl From<EgressError> for SendError {
+    fn from(e: EgressError) -> Self {
+        SendError::Egress(e)
+    }
 }
 
 impl SendError {
@@ -187,7 +194,11 @@ pub fn send(
         let response = match egress.post(&url, &request.headers, &request.body) {
             Ok(r) => r,
             Err(e) => {
-                outcome(ws, "failed", None, None)?;
+                let status = match e {
+                    EgressError::Redirect(s) => Some(s),
+                    _ => None,
+                };
+                outcome(ws, "failed", status, None)?;
                 return Err(e.into());
             }
         };

@@ -269,6 +269,8 @@ pub fn map_error(e: ureq::Error) -> EgressError {
                 EgressError::Refused(why.to_string())
             } else if io.kind() == std::io::ErrorKind::TimedOut {
                 EgressError::Timeout
+            } else if text.contains("lookup") || text.contains("not known") {
+                EgressError::Connect("the host name could not be resolved".into())
             } else if matches!(
                 io.kind(),
                 std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset

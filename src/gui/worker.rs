@@ -172,14 +172,21 @@ pub struct Worker {
 pub struct StoreConfig {
     pub dir: DataDir,
     pub keystore: Arc<dyn KeyStore>,
+    /// `TFTSR_DB_KEY`, read once at start (tests pass `None`, whatever the environment says).
+    pub env_passphrase: Option<SecretString>,
 }
 
 impl StoreConfig {
-    /// The data directory from TFTSR_DATA_DIR (or the platform's) and the OS keyring.
+    /// The data directory from TFTSR_DATA_DIR (or the platform's), the OS keyring, and
+    /// TFTSR_DB_KEY when set.
     pub fn from_env() -> Result<Self, String> {
         Ok(StoreConfig {
             dir: DataDir::from_env()?,
             keystore: Arc::new(OsKeyring),
+            env_passphrase: std::env::var(crate::workspace::DB_KEY_ENV)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(SecretString::new),
         })
     }
 }
@@ -376,7 +383,17 @@ impl State {
         if self.workspace.is_some() {
             return self.security(id, false);
         }
-        let mut request = UnlockRequest::from_env(&*self.store.keystore);
+        let from_env = self
+            .store
+            .env_passphrase
+            .as_ref()
+            .map(|p| SecretString::new(p.expose().to_string()));
+        let mut request = UnlockRequest {
+            keystore: &*self.store.keystore,
+            passphrase_from_env: from_env.is_some(),
+            passphrase: from_env,
+            scrypt: crate::vault::format::ScryptParams::DEFAULT,
+        };
         if let Some(p) = passphrase {
             request = request.with_passphrase(p);
         }

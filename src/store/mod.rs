@@ -51,8 +51,15 @@ pub enum StoreError {
     JournalMode(String),
     #[error("{0} was not found")]
     NotFound(String),
+    // Not a `source`: the message already includes it (error chains would print it twice).
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sql(e)
+    }
 }
 
 /// The cipher settings as read back from an open database (shown in Settings → Security).

@@ -17,7 +17,7 @@ mod unlock;
 
 pub use datadir::{DATA_DIR_ENV, DataDir};
 pub use triage::Turn;
-pub use unlock::{Backend, UnlockError, UnlockRequest, unlock};
+pub use unlock::{Backend, DB_KEY_ENV, UnlockError, UnlockRequest, unlock};
 
 use crate::audit::{self, Anchor, AuditKey, Entry, NewEntry, Verdict};
 use crate::pii::{Mode, PiiType};

@@ -16,6 +16,7 @@ pub fn window(dir: &std::path::Path, keys: Arc<MemoryKeyStore>) -> Harness<'stat
     let store = StoreConfig {
         dir: DataDir::new(dir),
         keystore: keys,
+        env_passphrase: None,
     };
     let app = TftsrApp::new(&eframe::egui::Context::default(), None, store).unwrap();
     Harness::builder()
