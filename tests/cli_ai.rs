@@ -40,6 +40,16 @@ fn ok(out: &Output) -> String {
     text(&out.stdout)
 }
 
+/// Allows the loopback server's origin and adds it as an OpenAI-compatible provider.
+fn loopback_provider(data: &Path, server: &Server, name: &str, key: &[u8]) {
+    ok(&tftsr(data, &["network", "allow", &server.url()], b"", &[]));
+    let url = format!("{}/v1", server.url());
+    let args = [
+        "provider", "add", name, "--kind", "openai", "--model", "m", "--url", &url,
+    ];
+    ok(&tftsr(data, &args, key, &[]));
+}
+
 fn openai() -> Server {
     Server::start(|_, _| {
         Reply::stream(
@@ -225,21 +235,7 @@ fn provider_test_and_remove() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let server = openai();
-    ok(&tftsr(
-        &data,
-        &["network", "allow", &server.url()],
-        b"",
-        &[],
-    ));
-    let url = format!("{}/v1", server.url());
-    ok(&tftsr(
-        &data,
-        &[
-            "provider", "add", "t", "--kind", "openai", "--model", "m", "--url", &url,
-        ],
-        b"k-1",
-        &[],
-    ));
+    loopback_provider(&data, &server, "t", b"k-1");
     let tested = ok(&tftsr(&data, &["provider", "test", "t"], b"", &[]));
     assert!(tested.starts_with("ok: t answered"), "{tested}");
     ok(&tftsr(&data, &["provider", "remove", "t"], b"", &[]));
@@ -257,21 +253,7 @@ fn a_value_found_once_is_redacted_wherever_it_appears() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let server = openai();
-    ok(&tftsr(
-        &data,
-        &["network", "allow", &server.url()],
-        b"",
-        &[],
-    ));
-    let url = format!("{}/v1", server.url());
-    ok(&tftsr(
-        &data,
-        &[
-            "provider", "add", "p", "--kind", "openai", "--model", "m", "--url", &url,
-        ],
-        b"k-12345",
-        &[],
-    ));
+    loopback_provider(&data, &server, "p", b"k-12345");
     let pw = common::fake("Pw-", 12, common::ALNUM);
     let log = tmp.path().join("app.log");
     std::fs::write(
@@ -318,21 +300,7 @@ fn ask_applies_custom_terms_patterns_and_the_allow_list() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let server = openai();
-    ok(&tftsr(
-        &data,
-        &["network", "allow", &server.url()],
-        b"",
-        &[],
-    ));
-    let url = format!("{}/v1", server.url());
-    ok(&tftsr(
-        &data,
-        &[
-            "provider", "add", "p", "--kind", "openai", "--model", "m", "--url", &url,
-        ],
-        b"k-12345",
-        &[],
-    ));
+    loopback_provider(&data, &server, "p", b"k-12345");
     ok(&tftsr(
         &data,
         &[

@@ -10,7 +10,6 @@ use tftsr::keystore::MemoryKeyStore;
 use tftsr::store::records::{Issue, NewIssue};
 use tftsr::store::triage::{EventRow, LogRow, StepRow, WhyState};
 use tftsr::triage::documents::{self, DocInput, DocKind};
-use tftsr::workspace::{DataDir, UnlockRequest, unlock};
 
 const HOSTILE: &str = "db | cache\nsecond line <script>alert(1)</script> ![x](http://evil.example/p.png) [click](http://evil.example)";
 
@@ -131,16 +130,7 @@ fn rca_and_postmortem_match_their_golden_markdown() {
 fn generate_edit_export_round_trip_is_redacted_and_audited() {
     let tmp = tempfile::tempdir().unwrap();
     let keys = MemoryKeyStore::default();
-    let mut ws = unlock(
-        &DataDir::new(tmp.path().join("data")),
-        UnlockRequest {
-            keystore: &keys,
-            passphrase: None,
-            passphrase_from_env: false,
-            scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
-        },
-    )
-    .unwrap();
+    let mut ws = common::open_workspace(&tmp.path().join("data"), &keys);
     let id = ws
         .open_issue(&NewIssue {
             title: "db-canary-3.corp.internal refusing 10.20.30.40",
@@ -215,7 +205,6 @@ fn generate_edit_export_round_trip_is_redacted_and_audited() {
     ] {
         assert!(kinds.iter().any(|x| x == k), "{k}: {kinds:?}");
     }
-    let _ = common::ALNUM;
 }
 
 /// Fields are redacted before Markdown escaping: escaping first turned `ann_lee@example.org`
@@ -224,16 +213,7 @@ fn generate_edit_export_round_trip_is_redacted_and_audited() {
 fn values_with_markdown_characters_are_redacted_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let keys = MemoryKeyStore::default();
-    let mut ws = unlock(
-        &DataDir::new(tmp.path().join("data")),
-        UnlockRequest {
-            keystore: &keys,
-            passphrase: None,
-            passphrase_from_env: false,
-            scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
-        },
-    )
-    .unwrap();
+    let mut ws = common::open_workspace(&tmp.path().join("data"), &keys);
     let id = ws
         .open_issue(&NewIssue {
             title: "mail bounce",

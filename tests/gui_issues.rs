@@ -17,7 +17,6 @@ use tftsr::input::decode;
 use tftsr::keystore::MemoryKeyStore;
 use tftsr::pii::Detector;
 use tftsr::review::Review;
-use tftsr::workspace::DataDir;
 
 fn app(dir: &std::path::Path, keys: Arc<MemoryKeyStore>) -> Harness<'static, TftsrApp> {
     window(dir, keys)
@@ -48,16 +47,7 @@ fn create_attach_approve_chat_and_find_it_again_after_restart() {
     });
     // A provider set up beforehand, as `tftsr provider add` would.
     {
-        let mut ws = tftsr::workspace::unlock(
-            &DataDir::new(&data),
-            tftsr::workspace::UnlockRequest {
-                keystore: &*keys,
-                passphrase: None,
-                passphrase_from_env: false,
-                scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
-            },
-        )
-        .unwrap();
+        let mut ws = common::open_workspace(&data, &keys);
         ws.add_origin(&server.url()).unwrap();
         let cfg = ws
             .add_provider(
@@ -198,16 +188,7 @@ fn generate_edit_and_export_a_document() {
     let data = tmp.path().join("data");
     let keys = Arc::new(MemoryKeyStore::default());
     {
-        let mut ws = tftsr::workspace::unlock(
-            &DataDir::new(&data),
-            tftsr::workspace::UnlockRequest {
-                keystore: &*keys,
-                passphrase: None,
-                passphrase_from_env: false,
-                scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
-            },
-        )
-        .unwrap();
+        let mut ws = common::open_workspace(&data, &keys);
         ws.open_issue(&tftsr::store::records::NewIssue {
             title: "disk full on 10.1.2.3",
             description: "logs stopped rotating",

@@ -18,19 +18,10 @@ use tftsr::secret::SecretString;
 use tftsr::store::records::NewIssue;
 use tftsr::store::triage::IssueFilter;
 use tftsr::triage::whys;
-use tftsr::workspace::{DataDir, UnlockRequest, Workspace, unlock};
+use tftsr::workspace::{DataDir, Workspace};
 
 fn open(dir: &DataDir, keys: &MemoryKeyStore) -> Workspace {
-    unlock(
-        dir,
-        UnlockRequest {
-            keystore: keys,
-            passphrase: None,
-            passphrase_from_env: false,
-            scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
-        },
-    )
-    .unwrap()
+    common::open_workspace(dir.root(), keys)
 }
 
 const CANARY_HOST: &str = "db-canary-07.corp.internal";

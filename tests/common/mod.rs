@@ -48,3 +48,20 @@ pub mod server;
 pub mod window;
 
 pub const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// A workspace in `root` with its keys in `keys` (the keyring path, with the in-memory store).
+pub fn open_workspace(
+    root: &std::path::Path,
+    keys: &tftsr::keystore::MemoryKeyStore,
+) -> tftsr::workspace::Workspace {
+    tftsr::workspace::unlock(
+        &tftsr::workspace::DataDir::new(root),
+        tftsr::workspace::UnlockRequest {
+            keystore: keys,
+            passphrase: None,
+            passphrase_from_env: false,
+            scrypt: tftsr::vault::format::ScryptParams::DEFAULT,
+        },
+    )
+    .expect("the workspace opens")
+}
